@@ -1,0 +1,54 @@
+#include "protocol/file_transfer.hpp"
+
+#include <sys/sendfile.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+#include <asio/use_awaitable.hpp>
+
+namespace imgsh::proto {
+
+asio::awaitable<void> send_file_bytes(asio::ip::tcp::socket& socket, int fd, std::uint64_t offset, std::uint64_t count) {
+  socket.native_non_blocking(true);
+  auto off = static_cast<off_t>(offset);
+  while (count > 0) {
+    constexpr std::uint64_t kMaxChunk = 1ull << 30;
+    ssize_t n = ::sendfile(socket.native_handle(), fd, &off, static_cast<std::size_t>(std::min(count, kMaxChunk)));
+    if (n > 0) {
+      count -= static_cast<std::uint64_t>(n);
+    } else if (n == 0) {
+      throw ProtocolError(Errc::internal, "file ended before its announced size");
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      co_await socket.async_wait(asio::ip::tcp::socket::wait_write, asio::use_awaitable);
+    } else if (errno != EINTR) {
+      throw asio::system_error(asio::error_code(errno, asio::system_category()), "sendfile");
+    }
+  }
+}
+
+void write_all(int fd, std::span<const std::uint8_t> bytes) {
+  while (!bytes.empty()) {
+    ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw std::system_error(errno, std::generic_category(), "write");
+    }
+    bytes = bytes.subspan(static_cast<std::size_t>(n));
+  }
+}
+
+asio::awaitable<std::uint64_t> receive_body_to_fd(FrameReader<asio::ip::tcp::socket>& reader, int fd,
+                                                  const BodyObserver& observe) {
+  std::uint64_t total = 0;
+  while (true) {
+    auto piece = co_await reader.read_body_some();
+    if (piece.empty()) co_return total;
+    if (observe) observe(piece);
+    write_all(fd, piece);
+    total += piece.size();
+  }
+}
+
+}  // namespace imgsh::proto

@@ -1,0 +1,100 @@
+#pragma once
+// Frames over an asio stream, as C++20 coroutines; used by both ends. The
+// reader keeps one buffer per connection and hands body bytes out in pieces,
+// so a body of any size streams through bounded memory.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <asio/awaitable.hpp>
+#include <asio/buffer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include "protocol/frame_codec.hpp"
+
+namespace imgsh::proto {
+
+struct FrameHead {
+  nlohmann::json header;
+  std::uint64_t body_len = 0;
+};
+
+template <class Stream>
+class FrameReader {
+ public:
+  explicit FrameReader(Stream& stream, std::size_t buffer_size = 256 * 1024) : stream_(stream), buffer_(buffer_size) {}
+
+  // The next frame's header. Throws ProtocolError on invalid framing and
+  // asio::system_error (asio::error::eof on a clean close) on I/O failure.
+  asio::awaitable<FrameHead> read_header() {
+    while (true) {
+      auto step = decoder_.feed(pending());
+      begin_ += step.consumed;
+      switch (step.event) {
+        case FrameDecoder::Event::header:
+          co_return FrameHead{decoder_.header(), decoder_.body_len()};
+        case FrameDecoder::Event::error:
+          throw ProtocolError(decoder_.error_code(), decoder_.error_message());
+        case FrameDecoder::Event::body:
+          throw ProtocolError(Errc::internal, "read_header called inside a body");
+        case FrameDecoder::Event::need_more:
+          co_await fill();
+      }
+    }
+  }
+
+  // The next piece of the current body; empty once the body is complete.
+  asio::awaitable<std::span<const std::uint8_t>> read_body_some() {
+    if (!decoder_.in_body()) co_return std::span<const std::uint8_t>{};
+    if (begin_ == end_) co_await fill();
+    auto step = decoder_.feed(pending());
+    begin_ += step.consumed;
+    co_return step.body;
+  }
+
+  // Reads and drops the rest of the current body.
+  asio::awaitable<void> skip_body() {
+    while (true) {
+      auto piece = co_await read_body_some();
+      if (piece.empty()) break;
+    }
+  }
+
+  std::uint64_t body_remaining() const { return decoder_.body_remaining(); }
+  bool in_body() const { return decoder_.in_body(); }
+  // True when no byte of a further frame is buffered or decoded.
+  bool idle() const { return begin_ == end_ && decoder_.at_frame_boundary(); }
+
+ private:
+  std::span<const std::uint8_t> pending() const { return {buffer_.data() + begin_, end_ - begin_}; }
+
+  asio::awaitable<void> fill() {
+    begin_ = end_ = 0;
+    end_ = co_await stream_.async_read_some(asio::buffer(buffer_), asio::use_awaitable);
+  }
+
+  Stream& stream_;
+  std::vector<std::uint8_t> buffer_;
+  std::size_t begin_ = 0;
+  std::size_t end_ = 0;
+  FrameDecoder decoder_;
+};
+
+// Writes a frame's prefix and header; body_len bytes of body must follow.
+template <class Stream>
+asio::awaitable<void> write_head(Stream& stream, const nlohmann::json& header, std::uint64_t body_len) {
+  std::string head = encode_frame_head(header, body_len);
+  co_await asio::async_write(stream, asio::buffer(head), asio::use_awaitable);
+}
+
+// Writes a whole frame whose body is in memory.
+template <class Stream>
+asio::awaitable<void> write_frame(Stream& stream, const nlohmann::json& header, std::span<const std::uint8_t> body = {}) {
+  std::string head = encode_frame_head(header, body.size());
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body.data(), body.size())};
+  co_await asio::async_write(stream, buffers, asio::use_awaitable);
+}
+
+}  // namespace imgsh::proto

@@ -1,0 +1,162 @@
+#include "protocol/messages.hpp"
+
+namespace imgsh::proto {
+namespace {
+
+using nlohmann::json;
+
+const json* field(const json& header, const char* key) {
+  auto it = header.find(key);
+  return it == header.end() ? nullptr : &*it;
+}
+
+std::string need_string(const json& header, const char* key) {
+  const json* v = field(header, key);
+  if (!v || !v->is_string()) throw ProtocolError(Errc::bad_request, std::string("field '") + key + "' must be a string");
+  return v->get<std::string>();
+}
+
+std::uint64_t need_uint(const json& header, const char* key) {
+  const json* v = field(header, key);
+  if (!v || !v->is_number_unsigned()) {
+    throw ProtocolError(Errc::bad_request, std::string("field '") + key + "' must be an unsigned integer");
+  }
+  return v->get<std::uint64_t>();
+}
+
+std::string opt_string(const json& header, const char* key) { return field(header, key) ? need_string(header, key) : ""; }
+std::uint64_t opt_uint(const json& header, const char* key) { return field(header, key) ? need_uint(header, key) : 0; }
+
+struct OpName {
+  std::string_view operator()(const Hello&) const { return "hello"; }
+  std::string_view operator()(const List&) const { return "list"; }
+  std::string_view operator()(const Stat&) const { return "stat"; }
+  std::string_view operator()(const Get&) const { return "get"; }
+  std::string_view operator()(const Put&) const { return "put"; }
+  std::string_view operator()(const Data&) const { return "data"; }
+  std::string_view operator()(const Bye&) const { return "bye"; }
+};
+
+struct HeaderFields {
+  json& h;
+  void operator()(const Hello& r) const {
+    h["version"] = r.version;
+    h["client"] = r.client;
+  }
+  void operator()(const List& r) const {
+    if (!r.prefix.empty()) h["prefix"] = r.prefix;
+    if (r.limit) h["limit"] = r.limit;
+  }
+  void operator()(const Stat& r) const { h["name"] = r.name; }
+  void operator()(const Get& r) const { h["name"] = r.name; }
+  void operator()(const Put& r) const {
+    h["name"] = r.name;
+    h["size"] = r.size;
+  }
+  void operator()(const Data&) const {}
+  void operator()(const Bye&) const {}
+};
+
+}  // namespace
+
+std::string_view op_name(const RequestBody& body) { return std::visit(OpName{}, body); }
+
+nlohmann::json to_header(const Request& request) {
+  json h = {{"op", op_name(request.body)}, {"id", request.id}};
+  std::visit(HeaderFields{h}, request.body);
+  return h;
+}
+
+Request parse_request(const nlohmann::json& header, std::uint64_t& id_out) {
+  id_out = 0;
+  Request r;
+  r.id = need_uint(header, "id");
+  id_out = r.id;
+  std::string op = need_string(header, "op");
+  if (op == "hello") {
+    std::uint64_t version = need_uint(header, "version");
+    r.body = Hello{static_cast<std::uint32_t>(std::min<std::uint64_t>(version, UINT32_MAX)), opt_string(header, "client")};
+  } else if (op == "list") {
+    r.body = List{opt_string(header, "prefix"), opt_uint(header, "limit")};
+  } else if (op == "stat") {
+    r.body = Stat{need_string(header, "name")};
+  } else if (op == "get") {
+    r.body = Get{need_string(header, "name")};
+  } else if (op == "put") {
+    r.body = Put{need_string(header, "name"), need_uint(header, "size")};
+  } else if (op == "data") {
+    r.body = Data{};
+  } else if (op == "bye") {
+    r.body = Bye{};
+  } else {
+    throw ProtocolError(Errc::unknown_op, "unknown op '" + op + "'");
+  }
+  return r;
+}
+
+nlohmann::json to_json(const FileInfo& info) {
+  return {{"name", info.name}, {"size", info.size}, {"mtime", info.mtime}};
+}
+
+FileInfo file_info_from_json(const nlohmann::json& j) {
+  if (!j.is_object()) throw ProtocolError(Errc::bad_request, "file entry is not an object");
+  FileInfo info{need_string(j, "name"), need_uint(j, "size"), 0};
+  const json* m = field(j, "mtime");
+  if (!m || !m->is_number_integer()) throw ProtocolError(Errc::bad_request, "field 'mtime' must be an integer");
+  info.mtime = m->get<std::int64_t>();
+  return info;
+}
+
+nlohmann::json ok_reply(std::uint64_t id) { return {{"id", id}, {"status", "ok"}}; }
+nlohmann::json continue_reply(std::uint64_t id) { return {{"id", id}, {"status", "continue"}}; }
+
+nlohmann::json error_reply(std::uint64_t id, Errc code, std::string_view message) {
+  return {{"id", id}, {"status", "error"}, {"code", to_string(code)}, {"message", message}};
+}
+
+Reply parse_reply(const nlohmann::json& header) {
+  Reply r;
+  try {
+    r.id = need_uint(header, "id");
+    std::string status = need_string(header, "status");
+    if (status == "ok") {
+      r.status = ReplyStatus::ok;
+    } else if (status == "continue") {
+      r.status = ReplyStatus::continue_;
+    } else if (status == "error") {
+      r.status = ReplyStatus::error;
+      r.code = errc_from_string(opt_string(header, "code")).value_or(Errc::internal);
+      r.message = opt_string(header, "message");
+    } else {
+      throw ProtocolError(Errc::bad_frame, "unknown reply status '" + status + "'");
+    }
+  } catch (const ProtocolError& e) {
+    throw ProtocolError(Errc::bad_frame, std::string("malformed reply: ") + e.what());
+  }
+  r.fields = header;
+  return r;
+}
+
+nlohmann::json hello_reply(std::uint64_t id, std::string_view server, const Limits& limits) {
+  json h = ok_reply(id);
+  h["server"] = server;
+  h["version"] = kProtocolVersion;
+  h["limits"] = {{"max_file_size", limits.max_file_size},
+                 {"inline_put_max", limits.inline_put_max},
+                 {"max_header", limits.max_header}};
+  return h;
+}
+
+Limits limits_from_reply(const Reply& reply) {
+  Limits limits;
+  const json* l = field(reply.fields, "limits");
+  if (!l || !l->is_object()) return limits;
+  limits.max_file_size = opt_uint(*l, "max_file_size");
+  limits.inline_put_max = opt_uint(*l, "inline_put_max");
+  if (field(*l, "max_header")) {
+    limits.max_header = static_cast<std::uint32_t>(std::min<std::uint64_t>(need_uint(*l, "max_header"), UINT32_MAX));
+  }
+  return limits;
+}
+
+}  // namespace imgsh::proto

@@ -1,0 +1,92 @@
+#pragma once
+// Typed requests and replies of wire contract v1, and their JSON headers.
+// PROTOCOL.md describes the exchange; this file is its schema.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "protocol/error_code.hpp"
+
+namespace imgsh::proto {
+
+inline constexpr std::uint32_t kProtocolVersion = 1;
+
+struct Hello {
+  std::uint32_t version = kProtocolVersion;
+  std::string client;
+};
+struct List {
+  std::string prefix;       // only names starting with this
+  std::uint64_t limit = 0;  // at most this many entries; 0: no limit
+};
+struct Stat {
+  std::string name;
+};
+struct Get {
+  std::string name;
+};
+// A put whose body_len equals size carries its bytes inline. A put with
+// body_len 0 announces them: the server answers "continue" (or refuses), and
+// the bytes follow in a Data frame with the same id.
+struct Put {
+  std::string name;
+  std::uint64_t size = 0;
+};
+struct Data {};
+struct Bye {};
+
+using RequestBody = std::variant<Hello, List, Stat, Get, Put, Data, Bye>;
+
+struct Request {
+  std::uint64_t id = 0;
+  RequestBody body;
+};
+
+// The op name of a request ("hello", "list", ...).
+std::string_view op_name(const RequestBody& body);
+
+nlohmann::json to_header(const Request& request);
+
+// Parses a request header. Throws ProtocolError (bad_request, unknown_op);
+// `id_out` receives the id whenever one could be read, so the error reply can echo it.
+Request parse_request(const nlohmann::json& header, std::uint64_t& id_out);
+
+struct Limits {
+  std::uint64_t max_file_size = 0;    // 0: no limit beyond free space
+  std::uint64_t inline_put_max = 0;   // largest put body that may travel inline
+  std::uint32_t max_header = 65536;
+};
+
+struct FileInfo {
+  std::string name;
+  std::uint64_t size = 0;
+  std::int64_t mtime = 0;  // seconds since the epoch
+};
+
+nlohmann::json to_json(const FileInfo& info);
+FileInfo file_info_from_json(const nlohmann::json& j);  // throws ProtocolError(bad_request)
+
+// Reply headers.
+enum class ReplyStatus { ok, error, continue_ };
+
+struct Reply {
+  std::uint64_t id = 0;
+  ReplyStatus status = ReplyStatus::ok;
+  Errc code = Errc::internal;  // when status == error
+  std::string message;         // when status == error
+  nlohmann::json fields;       // the whole header, for op-specific fields
+};
+
+nlohmann::json ok_reply(std::uint64_t id);
+nlohmann::json continue_reply(std::uint64_t id);
+nlohmann::json error_reply(std::uint64_t id, Errc code, std::string_view message);
+Reply parse_reply(const nlohmann::json& header);  // throws ProtocolError(bad_frame)
+
+nlohmann::json hello_reply(std::uint64_t id, std::string_view server, const Limits& limits);
+Limits limits_from_reply(const Reply& reply);
+
+}  // namespace imgsh::proto

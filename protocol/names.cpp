@@ -1,0 +1,89 @@
+#include "protocol/names.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace imgsh::proto {
+namespace {
+
+bool iequals_suffix(std::string_view name, std::string_view suffix) {
+  if (name.size() < suffix.size()) return false;
+  auto tail = name.substr(name.size() - suffix.size());
+  return std::equal(tail.begin(), tail.end(), suffix.begin(), [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) == b;
+  });
+}
+
+// Decodes one UTF-8 sequence at `i`; returns its length, or 0 when malformed
+// (overlong forms, surrogates and code points above U+10FFFF are malformed).
+std::size_t utf8_sequence(std::string_view s, std::size_t i, char32_t& cp) {
+  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char b0 = byte(i);
+  std::size_t len;
+  if (b0 < 0x80) {
+    cp = b0;
+    return 1;
+  } else if ((b0 & 0xE0) == 0xC0) {
+    len = 2;
+    cp = b0 & 0x1F;
+  } else if ((b0 & 0xF0) == 0xE0) {
+    len = 3;
+    cp = b0 & 0x0F;
+  } else if ((b0 & 0xF8) == 0xF0) {
+    len = 4;
+    cp = b0 & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  for (std::size_t k = 1; k < len; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (byte(i + k) & 0x3F);
+  }
+  static constexpr char32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return len;
+}
+
+}  // namespace
+
+bool is_valid_utf8(std::string_view text) {
+  char32_t cp = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t n = utf8_sequence(text, i, cp);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+ImageKind kind_from_extension(std::string_view name) {
+  if (iequals_suffix(name, ".png")) return ImageKind::png;
+  if (iequals_suffix(name, ".jpg") || iequals_suffix(name, ".jpeg")) return ImageKind::jpeg;
+  return ImageKind::unknown;
+}
+
+std::optional<NameProblem> check_name(std::string_view name) {
+  auto invalid = [&](std::string_view why) {
+    return NameProblem{Errc::invalid_name, "invalid name: " + std::string(why)};
+  };
+  if (name.empty()) return invalid("the name is empty");
+  if (name.size() > kMaxNameBytes) return invalid("longer than 255 bytes");
+  if (name.front() == '.') return invalid("names may not start with '.'");
+  char32_t cp = 0;
+  for (std::size_t i = 0; i < name.size();) {
+    std::size_t n = utf8_sequence(name, i, cp);
+    if (n == 0) return invalid("not valid UTF-8");
+    if (cp == '/' || cp == '\\') return invalid("names may not contain '/' or '\\'");
+    if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F)) {
+      return invalid("names may not contain control characters");
+    }
+    i += n;
+  }
+  if (kind_from_extension(name) == ImageKind::unknown) {
+    return NameProblem{Errc::unsupported_type, std::string(name) + ": only .jpg, .jpeg and .png files can be stored"};
+  }
+  return std::nullopt;
+}
+
+}  // namespace imgsh::proto

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages imgsh needs to build and test. Idempotent: does
+# nothing when every package is already installed; uses sudo only when not root.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config g++
+  libasio-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
+  libgtest-dev libgmock-dev libedit-dev libssl-dev libxxhash-dev libcli11-dev
+  python3 libjpeg-turbo-progs socat tmux
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,37 @@
+#pragma once
+// One handler per op. Each writes its own success reply and throws
+// proto::ProtocolError to refuse (the session turns that into an error reply).
+#include <cstdint>
+#include <string>
+
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+
+#include "protocol/frame_stream.hpp"
+#include "protocol/messages.hpp"
+#include "server/server_options.hpp"
+#include "server/store.hpp"
+
+namespace imgsh::server {
+
+struct RequestContext {
+  asio::ip::tcp::socket& socket;
+  proto::FrameReader<asio::ip::tcp::socket>& reader;
+  const Store& store;
+  const ServerOptions& options;
+  std::uint64_t id;
+  std::uint64_t body_len;
+  bool& close_after;  // set when the connection cannot go on after this request
+};
+
+// What the summary log line says about a request that succeeded.
+struct Outcome {
+  std::string message;
+};
+
+asio::awaitable<Outcome> handle_list(RequestContext& ctx, const proto::List& req);
+asio::awaitable<Outcome> handle_stat(RequestContext& ctx, const proto::Stat& req);
+asio::awaitable<Outcome> handle_get(RequestContext& ctx, const proto::Get& req);
+asio::awaitable<Outcome> handle_put(RequestContext& ctx, const proto::Put& req);
+
+}  // namespace imgsh::server

@@ -1,0 +1,150 @@
+#include "server/listener.hpp"
+
+#include <csignal>
+#include <vector>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/ip/v6_only.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/post.hpp>
+#include <asio/strand.hpp>
+#include <asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "protocol/endpoint_text.hpp"
+#include "protocol/frame_stream.hpp"
+#include "server/session.hpp"
+
+namespace imgsh::server {
+namespace {
+
+using asio::ip::tcp;
+
+std::string bind_failure(const asio::system_error& e, const std::string& where, std::uint16_t port) {
+  if (e.code() == asio::error::address_in_use) return "port " + std::to_string(port) + " is already in use";
+  if (e.code() == asio::error::access_denied) return "no permission to listen on port " + std::to_string(port);
+  return "cannot listen on " + where + ": " + e.code().message();
+}
+
+void open_and_bind(tcp::acceptor& acceptor, const tcp::endpoint& ep, bool dual_stack) {
+  acceptor.open(ep.protocol());
+  acceptor.set_option(tcp::acceptor::reuse_address(true));
+  if (dual_stack) acceptor.set_option(asio::ip::v6_only(false));
+  acceptor.bind(ep);
+  acceptor.listen(asio::socket_base::max_listen_connections);
+}
+
+}  // namespace
+
+Listener::Listener(asio::io_context& io, const ServerOptions& options, const Store& store)
+    : io_(io),
+      control_(asio::make_strand(io)),
+      options_(options),
+      store_(store),
+      acceptor_(control_),
+      signals_(control_, SIGINT, SIGTERM),
+      grace_timer_(control_) {
+  std::string where = options.bind.empty() ? "all interfaces" : options.bind;
+  try {
+    if (!options.bind.empty()) {
+      asio::error_code ec;
+      auto addr = asio::ip::make_address(options.bind, ec);
+      if (ec) throw std::runtime_error("invalid bind address '" + options.bind + "'");
+      open_and_bind(acceptor_, tcp::endpoint(addr, options.port), false);
+    } else {
+      try {
+        open_and_bind(acceptor_, tcp::endpoint(tcp::v6(), options.port), true);
+      } catch (const asio::system_error& e) {
+        if (e.code() != asio::error::address_family_not_supported) throw;
+        acceptor_.close();
+        open_and_bind(acceptor_, tcp::endpoint(tcp::v4(), options.port), false);
+      }
+    }
+  } catch (const asio::system_error& e) {
+    throw std::runtime_error(bind_failure(e, where, options.port));
+  }
+}
+
+void Listener::start() {
+  asio::co_spawn(control_, accept_loop(), asio::detached);
+  signals_.async_wait([this](const asio::error_code& ec, int signal_number) {
+    if (!ec) begin_shutdown(signal_number);
+  });
+}
+
+asio::awaitable<void> Listener::accept_loop() {
+  while (!stopping_) {
+    asio::error_code ec;
+    tcp::socket socket = co_await acceptor_.async_accept(asio::make_strand(io_), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (stopping_ || ec == asio::error::operation_aborted) break;
+      spdlog::warn("accept failed: {}", ec.message());
+      continue;  // e.g. out of file descriptors: keep serving the others
+    }
+    std::size_t live = 0;
+    {
+      std::lock_guard lock(mutex_);
+      live = sessions_.size();
+    }
+    if (live >= options_.max_sessions) {
+      auto executor = socket.get_executor();
+      asio::co_spawn(executor, refuse_busy(std::move(socket)), asio::detached);
+      continue;
+    }
+    auto session = std::make_shared<Session>(std::move(socket), store_, options_);
+    add(session);
+    asio::co_spawn(session->executor(), session->run(), [this, raw = session.get()](std::exception_ptr) { remove(raw); });
+  }
+}
+
+asio::awaitable<void> Listener::refuse_busy(tcp::socket socket) {
+  asio::error_code ec;
+  auto peer = socket.remote_endpoint(ec);
+  std::string who = ec ? "?" : proto::endpoint_text(peer);
+  spdlog::warn("{} refused: server busy ({} sessions)", who, options_.max_sessions);
+  std::string message = "server busy: " + std::to_string(options_.max_sessions) + " sessions open, try again later";
+  nlohmann::json reply = proto::error_reply(0, proto::Errc::busy, message);
+  try {
+    co_await proto::write_frame(socket, reply);
+  } catch (const std::exception&) {
+  }
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+}
+
+void Listener::add(const std::shared_ptr<Session>& session) {
+  std::lock_guard lock(mutex_);
+  sessions_.emplace(session.get(), session);
+}
+
+void Listener::remove(Session* session) {
+  std::lock_guard lock(mutex_);
+  sessions_.erase(session);
+  if (stopping_ && sessions_.empty()) {
+    asio::post(control_, [this] { grace_timer_.cancel(); });
+  }
+}
+
+void Listener::begin_shutdown(int signal_number) {
+  spdlog::info("signal {}: no new connections; finishing requests in progress", signal_number);
+  stopping_ = true;
+  asio::error_code ec;
+  acceptor_.close(ec);
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [raw, weak] : sessions_) {
+      if (auto s = weak.lock()) live.push_back(std::move(s));
+    }
+  }
+  for (auto& s : live) asio::post(s->executor(), [s] { s->stop(); });
+  if (live.empty()) return;
+  grace_timer_.expires_after(std::chrono::milliseconds(static_cast<long>(options_.shutdown_grace_seconds * 1000)));
+  grace_timer_.async_wait([this](const asio::error_code& timer_ec) {
+    if (timer_ec) return;  // cancelled: every session ended in time
+    spdlog::warn("shutdown grace period over; closing the remaining sessions");
+    io_.stop();
+  });
+}
+
+}  // namespace imgsh::server

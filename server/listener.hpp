@@ -1,0 +1,51 @@
+#pragma once
+// The acceptor loop, the set of live sessions, and orderly shutdown.
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include <asio/awaitable.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/strand.hpp>
+
+#include "server/server_options.hpp"
+#include "server/store.hpp"
+
+namespace imgsh::server {
+
+class Session;
+
+class Listener {
+ public:
+  // Binds and listens; throws std::runtime_error with a one-line reason.
+  Listener(asio::io_context& io, const ServerOptions& options, const Store& store);
+
+  asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+  // Starts accepting and handles SIGINT/SIGTERM.
+  void start();
+
+ private:
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> refuse_busy(asio::ip::tcp::socket socket);
+  void begin_shutdown(int signal_number);
+  void add(const std::shared_ptr<Session>& session);
+  void remove(Session* session);
+
+  asio::io_context& io_;
+  // Accepting, signals and shutdown run on one strand, so they never race.
+  asio::strand<asio::io_context::executor_type> control_;
+  const ServerOptions& options_;
+  const Store& store_;
+  asio::ip::tcp::acceptor acceptor_;
+  asio::signal_set signals_;
+  asio::steady_timer grace_timer_;
+  std::atomic<bool> stopping_{false};
+  std::mutex mutex_;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;
+};
+
+}  // namespace imgsh::server

@@ -1,0 +1,101 @@
+// imgsrv: stores JPEG and PNG files in one directory and serves them to
+// imgsh clients, many at once.
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <asio/io_context.hpp>
+#include <spdlog/spdlog.h>
+
+#include "protocol/version.hpp"
+#include "server/listener.hpp"
+#include "server/logging.hpp"
+#include "server/server_options.hpp"
+#include "server/store.hpp"
+
+namespace {
+
+using imgsh::server::ServerOptions;
+
+constexpr int kUsageError = 2;
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "imgsrv: %s\n", message.c_str());
+  return kUsageError;
+}
+
+// 1..65535, digits only: "7070x" or "0" is an error, not a surprise.
+bool parse_port(const std::string& text, std::uint16_t& port) {
+  if (text.empty() || text.size() > 5 || !std::all_of(text.begin(), text.end(), ::isdigit)) return false;
+  unsigned long value = std::stoul(text);
+  if (value < 1 || value > 65535) return false;
+  port = static_cast<std::uint16_t>(value);
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);  // a vanished client is an error to log, not a death
+  ServerOptions options;
+  std::string port_text;
+  std::string root = ".";
+  CLI::App app{"imgsrv: stores JPEG and PNG files and serves them to imgsh clients"};
+  app.set_version_flag("--version", "imgsrv " IMGSH_VERSION);
+  app.add_option("PORT", port_text, "TCP port to listen on (1-65535)")->required();
+  app.add_option("--root", root, "directory of the stored images (default: the current directory)");
+  app.add_option("--bind", options.bind, "address to listen on (default: all interfaces, IPv6 and IPv4)");
+  app.add_option("--log-level", options.log_level, "trace, debug, info, warn, error or off")->capture_default_str();
+  app.add_option("--max-file-size", options.max_file_size, "largest file accepted, e.g. 500M (default: no limit)")
+      ->transform(CLI::AsSizeValue(false));
+  app.add_option("--max-sessions", options.max_sessions, "most clients connected at once")->capture_default_str();
+  app.add_option("--inline-put-max", options.inline_put_max, "largest put body a client may send without asking")
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
+  app.add_option("--threads", options.threads, "worker threads (default: one per core)");
+  app.add_flag("!--no-fsync", options.fsync, "acknowledge puts before the data reaches the disk (faster, less safe)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return fail(std::string(e.what()) + " (see imgsrv --help)");
+  }
+  if (!parse_port(port_text, options.port)) return fail("invalid port '" + port_text + "': must be a number from 1 to 65535");
+  if (options.max_sessions == 0) return fail("--max-sessions must be at least 1");
+  options.root = root;
+
+  try {
+    imgsh::server::setup_logging(options.log_level);
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+
+  try {
+    imgsh::server::Store store(options.root, options.fsync);
+    int stale = store.remove_stale_temporaries();
+    unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+    asio::io_context io(static_cast<int>(threads));
+    imgsh::server::Listener listener(io, options, store);
+    auto ep = listener.local_endpoint();
+    spdlog::info("imgsrv {} listening on {} port {}, root {}, {} threads{}", IMGSH_VERSION,
+                 options.bind.empty() ? "all interfaces" : ep.address().to_string(), ep.port(),
+                 std::filesystem::absolute(options.root).string(), threads, options.fsync ? "" : ", fsync off");
+    if (stale > 0) spdlog::info("removed {} stale temporary files left by an earlier run", stale);
+    listener.start();
+    std::vector<std::thread> workers;
+    for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&io] { io.run(); });
+    io.run();
+    io.stop();
+    for (auto& t : workers) t.join();
+    spdlog::info("imgsrv stopped");
+    return 0;
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+}

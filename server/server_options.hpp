@@ -1,0 +1,22 @@
+#pragma once
+// imgsrv's configuration, as parsed from the command line.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace imgsh::server {
+
+struct ServerOptions {
+  std::uint16_t port = 0;
+  std::string bind;  // empty: all interfaces, IPv6 and IPv4
+  std::filesystem::path root = ".";
+  std::string log_level = "info";
+  std::uint64_t max_file_size = 0;  // 0: no limit beyond free space
+  std::uint64_t inline_put_max = 1 << 20;
+  std::size_t max_sessions = 1024;
+  unsigned threads = 0;  // 0: one per core
+  bool fsync = true;
+  double shutdown_grace_seconds = 5.0;
+};
+
+}  // namespace imgsh::server

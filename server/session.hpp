@@ -1,0 +1,44 @@
+#pragma once
+// One client connection: read a request, handle it, reply; until bye or close.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+
+#include "protocol/frame_stream.hpp"
+#include "protocol/messages.hpp"
+#include "server/server_options.hpp"
+#include "server/store.hpp"
+
+namespace imgsh::server {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(asio::ip::tcp::socket socket, const Store& store, const ServerOptions& options);
+
+  asio::awaitable<void> run();
+  // Asks the session to end: at once when it waits for a request, otherwise
+  // after the request in progress. Call on the session's executor.
+  void stop();
+  asio::any_io_executor executor() { return socket_.get_executor(); }
+  const std::string& peer() const { return peer_; }
+
+ private:
+  asio::awaitable<void> serve(const proto::FrameHead& head);
+  asio::awaitable<std::string> dispatch(const proto::Request& request, std::uint64_t body_len);
+  void check_sequence(const proto::Request& request);
+
+  asio::ip::tcp::socket socket_;
+  proto::FrameReader<asio::ip::tcp::socket> reader_;
+  const Store& store_;
+  const ServerOptions& options_;
+  std::string peer_;
+  bool hello_done_ = false;
+  bool closing_ = false;
+  bool idle_ = true;
+};
+
+}  // namespace imgsh::server

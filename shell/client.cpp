@@ -1,0 +1,193 @@
+#include "shell/client.hpp"
+
+#include <asio/connect.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include "protocol/endpoint_text.hpp"
+#include "protocol/file_transfer.hpp"
+#include "protocol/version.hpp"
+
+namespace imgsh::shell {
+namespace {
+
+using proto::Errc;
+using tcp = asio::ip::tcp;
+
+std::string target_of(const std::string& host, const std::string& port) {
+  return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + port;
+}
+
+}  // namespace
+
+Client::Client(std::string host, std::string port)
+    : host_(std::move(host)), port_(std::move(port)), target_text_(target_of(host_, port_)), server_text_(target_text_), socket_(io_) {}
+
+Client::~Client() { disconnect(); }
+
+// Runs `task` to completion before returning, so a task may refer to the
+// caller's locals. (Coroutine call arguments are always lvalues in this file:
+// g++ 12 can destroy a temporary in a co_await expression twice.)
+template <class T>
+T Client::run(asio::awaitable<T> task) {
+  std::optional<T> result;
+  std::exception_ptr error;
+  asio::co_spawn(io_, std::move(task), [&](std::exception_ptr e, T value) {
+    error = e;
+    if (!e) result.emplace(std::move(value));
+  });
+  io_.restart();
+  io_.run();
+  try {
+    if (error) std::rethrow_exception(error);
+  } catch (const asio::system_error& e) {
+    disconnect();
+    std::string why = e.code() == asio::error::eof ? "the server closed the connection" : e.code().message();
+    throw ConnectionError("connection to " + server_text_ + " lost: " + why);
+  } catch (const RemoteError& e) {
+    if (e.code() == Errc::bad_frame) disconnect();  // out of step: start afresh next time
+    throw;
+  } catch (...) {
+    disconnect();
+    throw;
+  }
+  return std::move(*result);
+}
+
+void Client::connect() {
+  disconnect();
+  asio::error_code ec;
+  tcp::resolver resolver(io_);
+  auto endpoints = resolver.resolve(host_, port_, ec);
+  if (ec) throw ConnectionError("cannot resolve " + host_ + ": " + ec.message());
+  asio::connect(socket_, endpoints, ec);
+  if (ec) throw ConnectionError("cannot connect to " + target_text_ + ": " + ec.message());
+  socket_.set_option(tcp::no_delay(true), ec);
+  server_text_ = proto::endpoint_text(socket_.remote_endpoint());
+  reader_.emplace(socket_);
+  proto::Reply reply = run(request(proto::Hello{proto::kProtocolVersion, "imgsh/" IMGSH_VERSION}));
+  limits_ = proto::limits_from_reply(reply);
+  auto server = reply.fields.find("server");
+  server_name_ = server != reply.fields.end() && server->is_string() ? server->get<std::string>() : "imgsrv";
+}
+
+void Client::disconnect() {
+  asio::error_code ec;
+  if (socket_.is_open()) {
+    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+  }
+  reader_.reset();
+}
+
+asio::awaitable<proto::Reply> Client::read_reply(std::uint64_t id, proto::FrameHead* head_out) {
+  proto::FrameHead head = co_await reader_->read_header();
+  proto::Reply reply = proto::parse_reply(head.header);
+  if (reply.id != id && !(reply.id == 0 && reply.status == proto::ReplyStatus::error)) {
+    throw RemoteError(Errc::bad_frame, "reply " + std::to_string(reply.id) + " does not answer request " + std::to_string(id));
+  }
+  if (reply.status == proto::ReplyStatus::error) {
+    if (reader_->in_body()) co_await reader_->skip_body();
+    throw RemoteError(reply.code, reply.message);
+  }
+  if (head_out) *head_out = std::move(head);
+  co_return reply;
+}
+
+asio::awaitable<proto::Reply> Client::request(const proto::RequestBody& body, proto::FrameHead* head_out) {
+  if (!reader_) throw ConnectionError("not connected to " + target_text_);
+  std::uint64_t id = next_id();
+  nlohmann::json header = proto::to_header(proto::Request{id, body});
+  co_await proto::write_frame(socket_, header);
+  proto::Reply reply = co_await read_reply(id, head_out);
+  co_return reply;
+}
+
+std::vector<proto::FileInfo> Client::list(const std::string& prefix, std::uint64_t limit, bool* truncated) {
+  return run([&]() -> asio::awaitable<std::vector<proto::FileInfo>> {
+    proto::FrameHead head;
+    proto::RequestBody list = proto::List{prefix, limit};
+    proto::Reply reply = co_await request(list, &head);
+    std::string body;
+    while (true) {
+      auto piece = co_await reader_->read_body_some();
+      if (piece.empty()) break;
+      body.append(reinterpret_cast<const char*>(piece.data()), piece.size());
+    }
+    auto array = nlohmann::json::parse(body, nullptr, false);
+    if (!array.is_array()) throw RemoteError(Errc::bad_frame, "list reply body is not a JSON array");
+    std::vector<proto::FileInfo> files;
+    for (const auto& entry : array) files.push_back(proto::file_info_from_json(entry));
+    if (truncated) *truncated = reply.fields.value("truncated", false);
+    co_return files;
+  }());
+}
+
+proto::FileInfo Client::stat(const std::string& name) {
+  return run([&]() -> asio::awaitable<proto::FileInfo> {
+    proto::RequestBody stat = proto::Stat{name};
+    proto::Reply reply = co_await request(stat);
+    co_return proto::file_info_from_json(reply.fields);
+  }());
+}
+
+proto::FileInfo Client::get(const std::string& name, int out_fd, const ProgressFn& progress) {
+  return run([&]() -> asio::awaitable<proto::FileInfo> {
+    proto::FrameHead head;
+    proto::RequestBody get = proto::Get{name};
+    proto::Reply reply = co_await request(get, &head);
+    proto::FileInfo info = proto::file_info_from_json(reply.fields);
+    if (head.body_len != info.size) throw RemoteError(Errc::bad_frame, "get reply body does not match its size");
+    std::uint64_t done = 0;
+    proto::BodyObserver observe = [&](std::span<const std::uint8_t> piece) {
+      done += piece.size();
+      if (progress) progress(done);
+    };
+    co_await proto::receive_body_to_fd(*reader_, out_fd, observe);
+    co_return info;
+  }());
+}
+
+asio::awaitable<proto::Reply> Client::send_body_then_reply(std::uint64_t id, int in_fd, std::uint64_t size) {
+  try {
+    co_await proto::send_file_bytes(socket_, in_fd, 0, size);
+  } catch (const asio::system_error&) {
+    // The server may have refused mid-body and closed; its reply, if it
+    // arrived, says why better than "broken pipe" does.
+  }
+  proto::Reply reply = co_await read_reply(id);
+  co_return reply;
+}
+
+proto::FileInfo Client::put(const std::string& name, int in_fd, std::uint64_t size, const ProgressFn& progress) {
+  return run([&]() -> asio::awaitable<proto::FileInfo> {
+    if (!reader_) throw ConnectionError("not connected to " + target_text_);
+    std::uint64_t id = next_id();
+    nlohmann::json put = proto::to_header(proto::Request{id, proto::Put{name, size}});
+    proto::Reply reply;
+    if (size <= limits_.inline_put_max) {
+      co_await proto::write_head(socket_, put, size);
+      reply = co_await send_body_then_reply(id, in_fd, size);
+    } else {
+      // Announce first: a refusal (exists, too_large, no_space) costs no body.
+      co_await proto::write_head(socket_, put, 0);
+      reply = co_await read_reply(id);
+      if (reply.status != proto::ReplyStatus::continue_) throw RemoteError(Errc::bad_frame, "expected continue");
+      nlohmann::json data = proto::to_header(proto::Request{id, proto::Data{}});
+      co_await proto::write_head(socket_, data, size);
+      reply = co_await send_body_then_reply(id, in_fd, size);
+    }
+    if (progress) progress(size);
+    co_return proto::file_info_from_json(reply.fields);
+  }());
+}
+
+void Client::bye() {
+  if (!connected()) return;
+  try {
+    run(request(proto::Bye{}));
+  } catch (const std::exception&) {
+  }
+  disconnect();
+}
+
+}  // namespace imgsh::shell

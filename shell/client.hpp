@@ -1,0 +1,77 @@
+#pragma once
+// imgsh's one connection to imgsrv: connect and hello once, then typed
+// requests over the same socket. Runs asio coroutines to completion on a
+// private io_context, so callers see plain blocking calls.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <asio/awaitable.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+
+#include "protocol/error_code.hpp"
+#include "protocol/frame_stream.hpp"
+#include "protocol/messages.hpp"
+
+namespace imgsh::shell {
+
+// The server refused a request; code() is the wire error code.
+using RemoteError = proto::ProtocolError;
+
+// The connection failed or broke; the client is disconnected afterwards.
+class ConnectionError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Called with the bytes transferred so far.
+using ProgressFn = std::function<void(std::uint64_t done)>;
+
+class Client {
+ public:
+  Client(std::string host, std::string port);
+  ~Client();
+
+  void connect();  // throws ConnectionError, RemoteError (busy, bad_request)
+  bool connected() const { return socket_.is_open(); }
+  void disconnect();
+  // "ip:port" of the server, as reports show it; the target as typed before connecting.
+  const std::string& server_text() const { return server_text_; }
+  const std::string& target_text() const { return target_text_; }
+  const proto::Limits& limits() const { return limits_; }
+  const std::string& server_name() const { return server_name_; }
+
+  std::vector<proto::FileInfo> list(const std::string& prefix, std::uint64_t limit, bool* truncated = nullptr);
+  proto::FileInfo stat(const std::string& name);
+  // Writes the file's bytes to out_fd. A local write failure throws
+  // std::system_error (and disconnects, since the rest of the body is unread).
+  proto::FileInfo get(const std::string& name, int out_fd, const ProgressFn& progress = {});
+  proto::FileInfo put(const std::string& name, int in_fd, std::uint64_t size, const ProgressFn& progress = {});
+  void bye();
+
+ private:
+  template <class T>
+  T run(asio::awaitable<T> task);
+  asio::awaitable<proto::Reply> read_reply(std::uint64_t id, proto::FrameHead* head_out = nullptr);
+  asio::awaitable<proto::Reply> send_body_then_reply(std::uint64_t id, int in_fd, std::uint64_t size);
+  asio::awaitable<proto::Reply> request(const proto::RequestBody& body, proto::FrameHead* head_out = nullptr);
+  std::uint64_t next_id() { return ++last_id_; }
+
+  std::string host_;
+  std::string port_;
+  std::string target_text_;
+  std::string server_text_;
+  std::string server_name_;
+  asio::io_context io_;
+  asio::ip::tcp::socket socket_;
+  std::optional<proto::FrameReader<asio::ip::tcp::socket>> reader_;
+  proto::Limits limits_;
+  std::uint64_t last_id_ = 0;
+};
+
+}  // namespace imgsh::shell

@@ -1,0 +1,110 @@
+#include "shell/local_files.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include "protocol/image_sniff.hpp"
+#include "protocol/names.hpp"
+
+namespace imgsh::shell {
+namespace {
+
+using proto::Errc;
+
+std::string dirname_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+std::string basename_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+bool exists(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+[[noreturn]] void fail_errno(const std::string& path) {
+  int err = errno;
+  if (err == ENOENT) throw LocalError(Errc::not_found, path + ": no such local file or directory");
+  if (err == EEXIST) throw LocalError(Errc::exists, path + ": a local file of that name exists; not overwritten");
+  throw LocalError(Errc::internal, path + ": " + std::strerror(err));
+}
+
+}  // namespace
+
+UploadSource open_upload_source(const std::string& path, const std::string& remote_name) {
+  if (auto problem = proto::check_name(remote_name)) throw LocalError(problem->code, problem->message);
+  UploadSource src;
+  src.fd.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!src.fd) fail_errno(path);
+  struct stat st {};
+  if (::fstat(src.fd.get(), &st) != 0) fail_errno(path);
+  if (!S_ISREG(st.st_mode)) throw LocalError(Errc::not_found, path + ": not a regular file");
+  if (st.st_size == 0) throw LocalError(Errc::empty_file, path + ": the file is empty; empty files are not stored");
+  src.size = static_cast<std::uint64_t>(st.st_size);
+  std::array<std::uint8_t, proto::kSniffBytes> head{};
+  ssize_t n = ::pread(src.fd.get(), head.data(), head.size(), 0);
+  if (n < 0) fail_errno(path);
+  if (auto problem = proto::check_content(remote_name, {head.data(), static_cast<std::size_t>(n)})) {
+    throw LocalError(Errc::not_an_image, *problem);
+  }
+  return src;
+}
+
+std::string download_path(const std::string& remote_name, const std::string& local_arg) {
+  if (local_arg.empty()) return remote_name;
+  struct stat st {};
+  if (local_arg.back() == '/' || (::stat(local_arg.c_str(), &st) == 0 && S_ISDIR(st.st_mode))) {
+    return (local_arg.back() == '/' ? local_arg : local_arg + "/") + remote_name;
+  }
+  return local_arg;
+}
+
+Download::Download(std::string path) : path_(std::move(path)), dir_(dirname_of(path_)) {
+  if (exists(path_)) {
+    errno = EEXIST;
+    fail_errno(path_);
+  }
+  fd_.reset(::open(dir_.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644));
+  if (fd_) return;
+  if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) fail_errno(dir_);
+  // No O_TMPFILE on this filesystem: a hidden temporary, removed on failure.
+  std::mt19937_64 rng{std::random_device{}()};
+  for (int attempt = 0; attempt < 8 && !fd_; ++attempt) {
+    temp_name_ = dir_ + "/." + basename_of(path_) + ".imgsh-part." + std::to_string(rng() % 1000000000);
+    fd_.reset(::open(temp_name_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+    if (!fd_ && errno != EEXIST) fail_errno(temp_name_);
+  }
+  if (!fd_) fail_errno(temp_name_);
+}
+
+Download::~Download() {
+  if (!committed_ && !temp_name_.empty()) ::unlink(temp_name_.c_str());
+}
+
+void Download::commit() {
+  if (::fsync(fd_.get()) != 0) fail_errno(path_);
+  int rc;
+  if (temp_name_.empty()) {
+    std::string proc = "/proc/self/fd/" + std::to_string(fd_.get());
+    rc = ::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, path_.c_str(), AT_SYMLINK_FOLLOW);
+  } else {
+    rc = ::link(temp_name_.c_str(), path_.c_str());
+    if (rc == 0) ::unlink(temp_name_.c_str());
+  }
+  if (rc != 0) fail_errno(path_);
+  committed_ = true;
+  fd_.reset();
+}
+
+}  // namespace imgsh::shell

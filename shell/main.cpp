@@ -1,0 +1,101 @@
+// imgsh: a shell for an imgsrv image store. One connection for the whole
+// session; commands from a prompt, a script, or the command line.
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+
+#include "protocol/version.hpp"
+#include "shell/client.hpp"
+#include "shell/command_table.hpp"
+#include "shell/script_runner.hpp"
+#include "shell/target.hpp"
+
+namespace {
+
+using namespace imgsh::shell;
+
+constexpr int kUsageError = 2;
+
+int usage_error(const std::string& message) {
+  std::cerr << "imgsh: " << message << "\nusage: imgsh [OPTIONS] HOST:PORT [COMMAND [ARGS...]]\n"
+            << "       imgsh HOST PORT put|get|list [FILE]\n(see imgsh --help)\n";
+  return kUsageError;
+}
+
+// The classic form: HOST PORT [put|get|list [FILE]].
+bool is_classic_form(const std::vector<std::string>& args) {
+  return args.size() >= 2 && args[0].find(':') == std::string::npos && is_valid_port(args[1]);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);  // a closed socket is an error to report, not a death
+  std::string batch_file;
+  bool quiet = false;
+  CLI::App app{"imgsh: a shell for imgsrv image stores", "imgsh"};
+  app.set_version_flag("--version", "imgsh " IMGSH_VERSION);
+  app.add_option("-b,--batch", batch_file, "run the commands in FILE (- for stdin); stop at the first failure");
+  app.add_flag("-q,--quiet", quiet, "print no report line for commands that succeed");
+  app.footer("Usage: imgsh [OPTIONS] HOST:PORT [COMMAND [ARGS...]]\n       imgsh HOST PORT put|get|list [FILE]\n\nCommands: ls, get, put, stat, help, quit. In a script, a line starting with '-' may fail.");
+  app.prefix_command();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return usage_error(e.what());
+  }
+
+  std::vector<std::string> args = app.remaining();
+  if (args.empty()) return usage_error("no server given");
+  Target target;
+  std::vector<std::string> command;
+  if (is_classic_form(args)) {
+    target = {args[0], args[1]};
+    command.assign(args.begin() + 2, args.end());
+  } else {
+    std::string error;
+    auto parsed = parse_target(args[0], error);
+    if (!parsed) return usage_error(error);
+    target = *parsed;
+    command.assign(args.begin() + 1, args.end());
+  }
+  if (!command.empty() && !find_command(command[0])) return usage_error("unknown command '" + command[0] + "'");
+  if (!command.empty() && !batch_file.empty()) return usage_error("give either a command or -b FILE, not both");
+
+  std::ifstream script;
+  if (!batch_file.empty() && batch_file != "-") {
+    script.open(batch_file);
+    if (!script) return usage_error("cannot read batch file " + batch_file);
+  }
+
+  Client client(target.host, target.port);
+  try {
+    client.connect();
+  } catch (const std::exception& e) {
+    std::cerr << "imgsh: " << e.what() << "\n";
+    return kUsageError;
+  }
+  Reporter reporter(quiet);
+  ShellContext ctx{client, reporter};
+  int status = 0;
+  if (!command.empty()) {
+    status = run_command(ctx, command) ? 0 : 1;
+  } else if (!batch_file.empty()) {
+    status = run_script(ctx, batch_file == "-" ? std::cin : script);
+  } else if (!::isatty(STDIN_FILENO)) {
+    status = run_script(ctx, std::cin);
+  } else {
+    ctx.interactive = true;
+    status = run_interactive(ctx);
+  }
+  client.bye();
+  return status;
+}

@@ -1,0 +1,16 @@
+#pragma once
+// What every command handler may use: the connection, the reporter, and the
+// shell's own state.
+#include "shell/client.hpp"
+#include "shell/report.hpp"
+
+namespace imgsh::shell {
+
+struct ShellContext {
+  Client& client;
+  Reporter& reporter;
+  bool interactive = false;
+  bool quit = false;
+};
+
+}  // namespace imgsh::shell
