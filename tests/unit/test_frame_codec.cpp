@@ -221,10 +221,15 @@ TEST(FrameEncode, HeaderOf65536BytesIsEncodedAnd65537Refused) {
   }
 }
 
-TEST(FrameEncode, NonUtf8StringInHeaderIsRefused) {
-  // The encoder dumps strictly: it never puts invalid UTF-8 on the wire.
+TEST(FrameEncode, NonUtf8StringInHeaderIsReplacedNotSent) {
+  // The encoder never puts invalid UTF-8 on the wire, and never throws for it
+  // (an error reply may echo a hostile name): bad bytes become U+FFFD.
   json bad = {{"name", std::string("\xff.png")}};
-  EXPECT_ANY_THROW((void)encode_frame_head(bad, 0));
+  std::string head = encode_frame_head(bad, 0);
+  EXPECT_EQ(head.substr(kPrefixSize), "{\"name\":\"\xef\xbf\xbd.png\"}");
+  FrameDecoder decoder;
+  auto step = decoder.feed({reinterpret_cast<const std::uint8_t*>(head.data()), head.size()});
+  EXPECT_EQ(step.event, FrameDecoder::Event::header);
 }
 
 // ---------------------------------------------------------------- round trip
