@@ -3,6 +3,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+MAKEFLAGS += --no-print-directory
 
 .PHONY: all deps build run test asan tsan clean
 

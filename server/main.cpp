@@ -10,6 +10,7 @@
 #include <asio/io_context.hpp>
 #include <spdlog/spdlog.h>
 
+#include "protocol/port_number.hpp"
 #include "protocol/version.hpp"
 #include "server/listener.hpp"
 #include "server/logging.hpp"
@@ -25,15 +26,6 @@ constexpr int kUsageError = 2;
 int fail(const std::string& message) {
   std::fprintf(stderr, "imgsrv: %s\n", message.c_str());
   return kUsageError;
-}
-
-// 1..65535, digits only: "7070x" or "0" is an error, not a surprise.
-bool parse_port(const std::string& text, std::uint16_t& port) {
-  if (text.empty() || text.size() > 5 || !std::all_of(text.begin(), text.end(), ::isdigit)) return false;
-  unsigned long value = std::stoul(text);
-  if (value < 1 || value > 65535) return false;
-  port = static_cast<std::uint16_t>(value);
-  return true;
 }
 
 }  // namespace
@@ -66,7 +58,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return fail(std::string(e.what()) + " (see imgsrv --help)");
   }
-  if (!parse_port(port_text, options.port)) return fail("invalid port '" + port_text + "': must be a number from 1 to 65535");
+  auto port = imgsh::proto::parse_port(port_text);
+  if (!port) return fail("invalid port '" + port_text + "': must be a number from 1 to 65535");
+  options.port = *port;
   if (options.max_sessions == 0) return fail("--max-sessions must be at least 1");
   options.root = root;
 

@@ -33,7 +33,7 @@ std::string format_time(std::int64_t seconds) {
 std::string rate_text(std::uint64_t bytes, std::chrono::steady_clock::duration elapsed) {
   double seconds = std::chrono::duration<double>(elapsed).count();
   char buf[64];
-  if (seconds < 0.0005) {
+  if (bytes < (1u << 20) || seconds < 0.0005) {
     std::snprintf(buf, sizeof buf, "in %.3f s", seconds);
   } else {
     std::snprintf(buf, sizeof buf, "in %.3f s (%.1f MB/s)", seconds, static_cast<double>(bytes) / seconds / 1e6);

@@ -1,16 +1,10 @@
 #include "shell/target.hpp"
 
-#include <algorithm>
+#include "protocol/port_number.hpp"
 
 namespace imgsh::shell {
 
-bool is_valid_port(std::string_view text) {
-  if (text.empty() || text.size() > 5 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return false;
-  }
-  unsigned long value = std::stoul(std::string(text));
-  return value >= 1 && value <= 65535;
-}
+bool is_valid_port(std::string_view text) { return proto::parse_port(text).has_value(); }
 
 std::optional<Target> parse_target(std::string_view text, std::string& error) {
   Target t;

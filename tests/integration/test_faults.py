@@ -125,6 +125,24 @@ class ClientLostMidUploadTest(FaultsBase):
         self.assertRootEventually([], timeout=5)
         self.assertServerStillWorks()
 
+    def test_server_terminated_mid_upload(self):
+        # SIGTERM while a body is half sent: exit 0 within a few seconds, no temporary left
+        size = os.path.getsize(self.big_png)
+        c = self.raw_client(self.server.port)
+        c.hello()
+        reply, _ = c.request("put", body_len=0, name="interrupted.png", size=size)
+        self.assertEqual(reply.get("status"), "continue", reply)
+        c.send_frame({"op": "data", "id": reply["id"]}, body_len=size)
+        with open(self.big_png, "rb") as f:
+            c.send_raw(f.read(4 * MIB))
+        self.assertTrue(wait_until(lambda: self.hidden_entries(), 5), "no temporary seen")
+        t0 = time.monotonic()
+        rc = self.server.stop(signal.SIGTERM, timeout=10)
+        self.assertEqual(rc, 0, "imgsrv exit status after SIGTERM (None: still running "
+                         "after 10 s)\n" + self.server.log_text())
+        self.assertLess(time.monotonic() - t0, 8, "shutdown took too long")
+        self.assertRoot([], msg="temporary left after shutdown")
+
     def test_imgsh_killed_mid_upload(self):
         local = os.path.join(self.work, "huge.png")
         _copy(self.big_png, local)
@@ -190,25 +208,29 @@ class ServerLostMidDownloadTest(FaultsBase):
         self.assertNothingKeptLocally(res)
 
     def test_server_killed_mid_download_direct(self):
-        # No relay: stop imgsh (SIGSTOP) as soon as it has started to receive, kill the
-        # server, let imgsh go on. The body it sees is short.
+        # No relay: freeze imgsh (SIGSTOP) once it has written a few MB of the download
+        # (/proc/PID/io wchar), kill the server, let imgsh go on: it sees a short body.
         proc, finish = self.spawn_imgsh(self.server.addr, "get", "huge.png", cwd=self.dl,
                                         name="get-direct")
-        # Wait until the transfer is visible locally (any new entry), then freeze imgsh.
-        started = wait_until(lambda: listing(self.dl) or proc.poll() is not None, 10,
-                             interval=0.001)
-        proc.send_signal(signal.SIGSTOP)
+        caught = False
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and proc.poll() is None:
+            if _wchar(proc.pid) > 4 * MIB:
+                proc.send_signal(signal.SIGSTOP)
+                caught = True
+                break
         try:
-            if proc.poll() is not None:
+            if not caught or proc.poll() is not None:
                 self.skipTest("the download finished before it could be interrupted")
             self.server.proc.send_signal(signal.SIGKILL)
             self.server.proc.wait(timeout=5)
         finally:
-            proc.send_signal(signal.SIGCONT)
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGCONT)
         res = finish(30)
-        self.assertTrue(started)
         if res.returncode == 0:
-            # The whole body was already in the socket buffers: then it must be complete.
+            # The rest of the body was already in the socket buffers: it must be whole.
+            self.assertEqual(listing(self.dl), ["huge.png"])
             self.assertEqual(sha256_file(os.path.join(self.dl, "huge.png")),
                              sha256_file(self.big_png))
             return
@@ -267,6 +289,18 @@ class ServerLostBetweenCommandsTest(FaultsBase):
                             status=res.returncode)
         else:
             self.assertIn("connection", (res.stdout + res.stderr).lower(), res.describe())
+
+def _wchar(pid):
+    """Bytes a process has written so far with write(2) and friends."""
+    try:
+        with open("/proc/%d/io" % pid) as f:
+            for line in f:
+                if line.startswith("wchar:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
 
 def _same_fs(a, b):
     return os.stat(a).st_dev == os.stat(b).st_dev

@@ -150,6 +150,11 @@ class ShellRefusalsTest(IntegrationTest):
             with self.subTest(name=name):
                 self.refuse(code, "stat", name, op="stat")
 
+    def test_local_name_not_utf8(self):
+        bad = os.fsdecode(b"bad\xff.png")  # a Linux file name that is not UTF-8
+        write_bytes(self.work_path(bad), read_bytes(self.good))
+        self.refuse("invalid_name", "put", bad, op="put")
+
     def test_local_names_that_are_hostile_remote_names(self):
         # put LOCAL without REMOTE: the remote name is the local file's base name.
         write_bytes(self.work_path(".hidden.png"), read_bytes(self.good))
@@ -312,6 +317,31 @@ class ServerRefusalsTest(IntegrationTest):
         self.assertSessionGoesOn(c)
         self.assertError(c.request("hello", version=1, client="again")[0], "bad_request")
         self.assertSessionGoesOn(c)
+
+    def test_announced_body_that_is_not_an_image(self):
+        c = self.client()
+        size = 1536 * 1024
+        reply = c.request("put", body_len=0, name="fake-big.png", size=size)[0]
+        self.assertEqual(reply.get("status"), "continue", reply)
+        c.send_frame({"op": "data", "id": reply["id"]}, body_len=size)
+        c.send_raw(b"this is text, not a PNG signature " * 100)
+        reply, _ = c.recv_frame()
+        self.assertError(reply, "not_an_image", "announced body with the wrong first bytes")
+        c.close()
+        self.assertRootEventually([])
+        self.assertServerServes(self.server)
+
+    def test_data_frame_with_wrong_body_len(self):
+        c = self.client()
+        reply = c.request("put", body_len=0, name="short-data.png", size=2000)[0]
+        self.assertEqual(reply.get("status"), "continue", reply)
+        data = make_png_bytes(12, 12, seed=16)[:1000]
+        c.send_frame({"op": "data", "id": reply["id"]}, data)  # body_len 1000 != size 2000
+        reply, _ = c.recv_frame()
+        self.assertError(reply, "bad_request", "data frame whose body_len is not size")
+        self.assertTrue(c.closed_by_peer(5), "server closes after a bad data frame")
+        self.assertRootEventually([])
+        self.assertServerServes(self.server)
 
     def test_data_frame_not_following_continue(self):
         c = self.client()

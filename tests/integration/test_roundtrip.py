@@ -196,6 +196,26 @@ class CommandsTest(RoundTripBase):
                 for word in ("ls", "get", "put", "stat", "quit"):
                     self.assertIn(word, text, "help mentions %s\n%s" % (word, res.describe()))
 
+    def test_utf8_names(self):
+        self.roundtrip(make_png(self.work_path("café.png"), 16, 16, seed=57))
+        self.roundtrip(make_jpeg(self.work_path("写真.jpg"), 16, 16, seed=58))
+        res = self.imgsh(self.addr, "ls")
+        self.assertOk(res, op="list")
+        self.assertEqual(sorted(res.other_lines), sorted(["café.png", "写真.jpg"]), res.describe())
+
+    def test_ls_many_files(self):
+        # 3000 files put into the root directly: the list reply is one big body.
+        data = make_png_bytes(2, 2, seed=59)
+        names = ["file-%04d.png" % i for i in range(3000)]
+        for n in names:
+            write_bytes(self.root_path(n), data)
+        res = self.imgsh(self.addr, "ls")
+        self.assertOk(res, op="list")
+        self.assertEqual(res.other_lines, names, "ls of 3000 files")
+        dl = self.mkdir("dl-many")
+        self.get("file-2999.png", cwd=dl)
+        self.assertEqual(listing(dl), ["file-2999.png"])
+
     def test_quiet_flag(self):
         src = make_png(self.work_path("quiet.png"), 16, 16, seed=56)
         res = self.imgsh("-q", self.addr, "put", "quiet.png")

@@ -39,6 +39,18 @@ class StammerTest(IntegrationTest):
         self.assertSameFile(src, self.work_path("back.png"))
         self.assertGreater(relay.connections, 0)
 
+    def test_one_byte_at_a_time(self):
+        relay = StammerRelay(self.server.port, min_piece=1, max_piece=1, max_delay=0.0005,
+                             delay_probability=0.5, seed=7, max_lifetime=60)
+        relay.start()
+        self.on_cleanup(relay.stop)
+        src = self.copy_data("tiny.png")
+        res = self.imgsh(relay.addr, input="put tiny.png\nls\nget tiny.png tiny-back.png\n",
+                         timeout=60)
+        self.assertOk(res, reports=3, server=relay.addr)
+        self.assertSameFile(src, self.root_path("tiny.png"))
+        self.assertSameFile(src, self.work_path("tiny-back.png"))
+
     def test_200k_jpeg_put_and_get(self):
         src = make_jpeg(self.work_path("photo.jpg"), 480, 480, seed=4, quality=90,
                         smooth=False)
