@@ -224,3 +224,10 @@ if (( srv_warn > 0 )); then
   echo "imgsrv warnings/errors:"
   cat "$work/imgsrv.log" "$work/imgsrv-nofsync.log" | grep -Ei '\b(warn|warning|error|critical)\b' | head -20
 fi
+
+# Exit status 1 when any step failed (the figures above are still printed).
+if awk -F'\t' '$3 != "ok" { bad = 1 } END { exit !bad }' "$results"; then
+  echo
+  echo "some steps FAILED (see above)"
+  exit 1
+fi
