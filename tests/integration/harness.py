@@ -44,7 +44,7 @@ MIB = 1024 * 1024
 DEFAULT_INLINE_PUT_MAX = MIB  # PROTOCOL.md section 4
 
 # Bounds for every wait in the suite.
-SERVER_START_TIMEOUT = 5.0
+SERVER_START_TIMEOUT = 8.0  # ~5 s normally; slack for a loaded CI machine
 SERVER_STOP_TIMEOUT = 5.0
 SHELL_TIMEOUT = 60.0
 
@@ -538,6 +538,19 @@ class IntegrationTest(unittest.TestCase):
 
     def tearDown(self):
         self._kill_everything()
+        for server in self._servers:
+            self.assertNoSanitizerReport(server.log_text(), "imgsrv log")
+
+    # Sanitizer builds (make asan / make tsan) report to stderr and carry on or
+    # exit; either way the test must fail, so every process's stderr is checked.
+    SANITIZER_MARKS = ("ERROR: AddressSanitizer", "WARNING: ThreadSanitizer", "runtime error:",
+                       "ERROR: LeakSanitizer")
+
+    def assertNoSanitizerReport(self, text, who):
+        for mark in self.SANITIZER_MARKS:
+            if mark in text:
+                start = text.index(mark)
+                self.fail("%s has a sanitizer report:\n%s" % (who, text[max(0, start - 200):start + 3000]))
 
     def _kill_everything(self):
         for c in reversed(self._closers):
@@ -609,8 +622,10 @@ class IntegrationTest(unittest.TestCase):
             out, err = proc.communicate(timeout=5)
             res = ShellResult(args, None, out.decode(errors="replace"), err.decode(errors="replace"))
             self.fail("imgsh did not finish within %.0f s\n%s" % (timeout, res.describe()))
-        return ShellResult(args, proc.returncode, out.decode(errors="replace"),
-                           err.decode(errors="replace"))
+        res = ShellResult(args, proc.returncode, out.decode(errors="replace"),
+                          err.decode(errors="replace"))
+        self.assertNoSanitizerReport(res.stderr, "imgsh stderr")
+        return res
 
     def spawn_imgsh(self, *args, input=None, cwd=None, name="imgsh", keep_stdin=False):
         """Starts imgsh without waiting; stdout/stderr go to files. Returns (proc, finish)
@@ -644,6 +659,7 @@ class IntegrationTest(unittest.TestCase):
                 rc = None
             res = ShellResult(args, rc, read_bytes(out_path).decode(errors="replace"),
                               read_bytes(err_path).decode(errors="replace"))
+            self.assertNoSanitizerReport(res.stderr, "imgsh stderr")
             return res
 
         return proc, finish

@@ -9,6 +9,7 @@ server still serves.
 
 import json
 import os
+import re
 import unittest
 
 from harness import (MIB, IntegrationTest, RawClient, listing, make_jpeg, make_png,
@@ -58,10 +59,26 @@ class ShellRefusalsTest(IntegrationTest):
         self.addr = self.server.addr
         self.good = make_png(self.work_path("good.png"), 16, 16, seed=1)
 
-    def refuse(self, code, *command, op=None, file=None, root=(), local_before=None):
+    REQUEST_LINE = re.compile(r"127\.0\.0\.1:\d+ (?:put|get|stat|data) ")
+    SESSION_END = re.compile(r"127\.0\.0\.1:\d+ (?:bye|closed)")
+
+    def refuse(self, code, *command, op=None, file=None, root=(), local_before=None,
+               local=True):
+        """Runs one imgsh command expecting `fail <code>`. local: imgsh must refuse it
+        itself, before sending anything (the server logs no request of that kind)."""
         before = local_before if local_before is not None else listing(self.work)
+        log = self.server.log_text()
+        requests_before = len(self.REQUEST_LINE.findall(log))
+        ends_before = len(self.SESSION_END.findall(log))
         res = self.imgsh(self.addr, *command)
         self.assertFail(res, code, op=op, file=file)
+        if local:
+            wait_until(lambda: len(self.SESSION_END.findall(self.server.log_text()))
+                       > ends_before, 2)
+            log = self.server.log_text()
+            self.assertEqual(len(self.REQUEST_LINE.findall(log)), requests_before,
+                             "imgsh sent a request it should have refused locally\n"
+                             + res.describe() + "\nserver log:\n" + log)
         self.assertRoot(list(root), msg="root after refusal\n" + res.describe())
         self.assertEqual(listing(self.work), before, "local directory after refusal\n"
                          + res.describe())
@@ -102,8 +119,9 @@ class ShellRefusalsTest(IntegrationTest):
         stored_sha = sha256_file(self.root_path("good.png"))
         other = make_png(self.work_path("other.png"), 20, 20, seed=3)
         self.refuse("exists", "put", "other.png", "good.png", op="put", file="good.png",
-                    root=["good.png"])
-        self.refuse("exists", "put", "good.png", op="put", file="good.png", root=["good.png"])
+                    root=["good.png"], local=False)
+        self.refuse("exists", "put", "good.png", op="put", file="good.png", root=["good.png"],
+                    local=False)
         self.assertEqual(sha256_file(self.root_path("good.png")), stored_sha,
                          "the stored file must be unchanged")
         self.assertNotEqual(sha256_file(other), stored_sha)
@@ -115,13 +133,15 @@ class ShellRefusalsTest(IntegrationTest):
         sha = sha256_file(self.root_path("big.png"))
         big2 = make_png(self.work_path("big2.png"), 700, 700, seed=5, level=1)
         self.refuse("exists", "put", "big2.png", "big.png", op="put", file="big.png",
-                    root=["big.png"])
+                    root=["big.png"], local=False)
         self.assertEqual(sha256_file(self.root_path("big.png")), sha)
         self.assertNotEqual(sha256_file(big2), sha)
 
     def test_get_missing(self):
-        self.refuse("not_found", "get", "missing.png", op="get", file="missing.png")
-        self.refuse("not_found", "get", "missing.jpg", "local.jpg", op="get", file="missing.jpg")
+        self.refuse("not_found", "get", "missing.png", op="get", file="missing.png",
+                    local=False)
+        self.refuse("not_found", "get", "missing.jpg", "local.jpg", op="get", file="missing.jpg",
+                    local=False)
 
     def test_get_onto_existing_local_file(self):
         self.assertOk(self.imgsh(self.addr, "put", "good.png", "remote.png"), op="put")
