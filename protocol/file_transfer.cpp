@@ -39,16 +39,4 @@ void write_all(int fd, std::span<const std::uint8_t> bytes) {
   }
 }
 
-asio::awaitable<std::uint64_t> receive_body_to_fd(FrameReader<asio::ip::tcp::socket>& reader, int fd,
-                                                  const BodyObserver& observe) {
-  std::uint64_t total = 0;
-  while (true) {
-    auto piece = co_await reader.read_body_some();
-    if (piece.empty()) co_return total;
-    if (observe) observe(piece);
-    write_all(fd, piece);
-    total += piece.size();
-  }
-}
-
 }  // namespace imgsh::proto

@@ -32,6 +32,25 @@ std::string encode_frame_head(const nlohmann::json& header, std::uint64_t body_l
   return out;
 }
 
+bool json_depth_within(std::string_view text, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return false;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return true;
+}
+
 FrameDecoder::Step FrameDecoder::fail(std::size_t consumed, Errc code, std::string message) {
   state_ = State::failed;
   error_code_ = code;
@@ -43,6 +62,7 @@ FrameDecoder::Step FrameDecoder::finish_header(std::size_t consumed) {
   if (!is_valid_utf8(header_bytes_)) return fail(consumed, Errc::bad_frame, "frame header is not valid UTF-8");
   // nlohmann's parser stops at a NUL byte; a raw NUL is never valid JSON text.
   if (header_bytes_.find('\0') != std::string::npos) return fail(consumed, Errc::bad_frame, "frame header is not valid JSON");
+  if (!json_depth_within(header_bytes_)) return fail(consumed, Errc::bad_frame, "frame header nests too deeply");
   header_ = nlohmann::json::parse(header_bytes_, nullptr, /*allow_exceptions=*/false);
   header_bytes_.clear();
   if (header_.is_discarded()) return fail(consumed, Errc::bad_frame, "frame header is not valid JSON");

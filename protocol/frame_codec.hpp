@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -15,6 +16,13 @@ namespace imgsh::proto {
 
 inline constexpr std::size_t kPrefixSize = 12;
 inline constexpr std::uint32_t kMaxHeaderLen = 65536;
+// Deeper JSON is refused before parsing: nlohmann recurses once per level, and
+// 64 KiB of brackets would otherwise exhaust a thread's stack.
+inline constexpr int kMaxJsonDepth = 16;
+
+// True when `text` nests arrays/objects at most `max_depth` deep (brackets
+// inside strings do not count). Cheap; call it before parsing untrusted JSON.
+bool json_depth_within(std::string_view text, int max_depth = kMaxJsonDepth);
 
 // The prefix and header of a frame whose body (body_len bytes) follows separately.
 std::string encode_frame_head(const nlohmann::json& header, std::uint64_t body_len);
@@ -38,6 +46,7 @@ class FrameDecoder {
   Step feed(std::span<const std::uint8_t> input);
 
   const nlohmann::json& header() const { return header_; }
+  nlohmann::json take_header() { return std::move(header_); }
   std::uint64_t body_len() const { return body_len_; }
   std::uint64_t body_remaining() const { return body_remaining_; }
   bool in_body() const { return state_ == State::body; }

@@ -34,7 +34,7 @@ class FrameReader {
       begin_ += step.consumed;
       switch (step.event) {
         case FrameDecoder::Event::header:
-          co_return FrameHead{decoder_.header(), decoder_.body_len()};
+          co_return FrameHead{decoder_.take_header(), decoder_.body_len()};
         case FrameDecoder::Event::error:
           throw ProtocolError(decoder_.error_code(), decoder_.error_message());
         case FrameDecoder::Event::body:

@@ -89,6 +89,7 @@ Request parse_request(const nlohmann::json& header, std::uint64_t& id_out) {
   } else if (op == "bye") {
     r.body = Bye{};
   } else {
+    if (op.size() > 64) op = op.substr(0, 64) + "...";
     throw ProtocolError(Errc::unknown_op, "unknown op '" + op + "'");
   }
   return r;

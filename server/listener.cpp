@@ -74,13 +74,19 @@ void Listener::start() {
 }
 
 asio::awaitable<void> Listener::accept_loop() {
+  asio::steady_timer backoff(control_);
   while (!stopping_) {
     asio::error_code ec;
-    tcp::socket socket = co_await acceptor_.async_accept(asio::make_strand(io_), asio::redirect_error(asio::use_awaitable, ec));
+    auto session_strand = asio::make_strand(io_);
+    tcp::socket socket = co_await acceptor_.async_accept(session_strand, asio::redirect_error(asio::use_awaitable, ec));
+    if (stopping_ || ec == asio::error::operation_aborted) break;
     if (ec) {
-      if (stopping_ || ec == asio::error::operation_aborted) break;
-      spdlog::warn("accept failed: {}", ec.message());
-      continue;  // e.g. out of file descriptors: keep serving the others
+      // Out of descriptors or memory: the connection stays queued, so retrying
+      // at once would spin. Pause, keep serving the others, try again.
+      spdlog::warn("accept failed: {}; pausing new connections for 100 ms", ec.message());
+      backoff.expires_after(std::chrono::milliseconds(100));
+      co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
     }
     std::size_t live = 0;
     {

@@ -1,5 +1,7 @@
 // imgsrv: stores JPEG and PNG files in one directory and serves them to
 // imgsh clients, many at once.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
@@ -26,6 +28,18 @@ constexpr int kUsageError = 2;
 int fail(const std::string& message) {
   std::fprintf(stderr, "imgsrv: %s\n", message.c_str());
   return kUsageError;
+}
+
+// Each session holds a socket and, during a transfer, a file: ask for enough
+// descriptors for max_sessions (up to the hard limit) rather than fail at 1024.
+void raise_descriptor_limit(std::size_t max_sessions) {
+  struct rlimit limit {};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  rlim_t wanted = std::min<rlim_t>(limit.rlim_max, static_cast<rlim_t>(max_sessions) * 2 + 64);
+  if (wanted > limit.rlim_cur) {
+    limit.rlim_cur = wanted;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
 }
 
 }  // namespace
@@ -71,11 +85,13 @@ int main(int argc, char** argv) {
   }
 
   try {
+    raise_descriptor_limit(options.max_sessions);
     imgsh::server::Store store(options.root, options.fsync);
-    int stale = store.remove_stale_temporaries();
     unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
     asio::io_context io(static_cast<int>(threads));
-    imgsh::server::Listener listener(io, options, store);
+    imgsh::server::Listener listener(io, options, store);  // binds: fails first if the port is taken
+    store.lock_root();
+    int stale = store.remove_stale_temporaries();
     auto ep = listener.local_endpoint();
     spdlog::info("imgsrv {} listening on {} port {}, root {}, {} threads{}", IMGSH_VERSION,
                  options.bind.empty() ? "all interfaces" : ep.address().to_string(), ep.port(),

@@ -1,6 +1,12 @@
 #include "server/session.hpp"
 
+#include <array>
+#include <chrono>
 #include <optional>
+
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -73,16 +79,39 @@ asio::awaitable<void> Session::run() {
   if (frame_error) {
     spdlog::warn("{} {} {}", peer_, to_string(frame_error->code()), frame_error->what());
     end = "closed after a framing error";
+    linger_ = true;
     nlohmann::json reply = proto::error_reply(0, frame_error->code(), frame_error->what());
     try {
       co_await proto::write_frame(socket_, reply);
     } catch (const std::exception&) {
     }
   }
+  if (linger_) co_await linger_close();
   asio::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
   spdlog::info("{} {}", peer_, end);
+}
+
+// Closing a socket with unread input makes the kernel send a reset, which can
+// destroy the error reply just written. So: stop sending, then read and drop
+// what the client still sends, for a bounded time and amount, then close.
+asio::awaitable<void> Session::linger_close() {
+  constexpr std::uint64_t kMaxDrain = 64ull << 20;
+  asio::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  asio::steady_timer deadline(socket_.get_executor(), std::chrono::seconds(2));
+  deadline.async_wait([self = shared_from_this()](const asio::error_code& timer_ec) {
+    asio::error_code ignored;
+    if (!timer_ec) self->socket_.cancel(ignored);
+  });
+  std::array<char, 16384> sink;
+  for (std::uint64_t drained = 0; drained < kMaxDrain;) {
+    std::size_t n = co_await socket_.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    drained += n;
+  }
+  deadline.cancel();
 }
 
 void Session::check_sequence(const proto::Request& request) {
@@ -99,6 +128,9 @@ void Session::check_sequence(const proto::Request& request) {
 
 asio::awaitable<std::string> Session::dispatch(const proto::Request& request, std::uint64_t body_len) {
   RequestContext ctx{socket_, reader_, store_, options_, request.id, body_len, closing_};
+  if (!std::holds_alternative<proto::Put>(request.body) && body_len != 0) {
+    throw ProtocolError(Errc::bad_request, std::string(proto::op_name(request.body)) + " takes no body");
+  }
   if (const auto* hello = std::get_if<proto::Hello>(&request.body)) {
     if (hello->version != proto::kProtocolVersion) {
       closing_ = true;
@@ -134,17 +166,28 @@ asio::awaitable<void> Session::serve(const proto::FrameHead& head) {
   std::uint64_t id = 0;
   std::string op = requested_op(head.header);
   std::string file = requested_name(head.header);
+  std::string what = op + (file.empty() ? "" : " " + file);
   std::optional<ProtocolError> refusal;
   try {
     proto::Request request = proto::parse_request(head.header, id);
     check_sequence(request);
     std::string message = co_await dispatch(request, head.body_len);
-    spdlog::info("{} {}{}{} ok {}", peer_, op, file.empty() ? "" : " ", file, message);
+    spdlog::info("{} {} ok {}", peer_, what, message);
   } catch (const ProtocolError& e) {
     refusal = e;
+  } catch (const asio::system_error& e) {
+    spdlog::info("{} {} fail connection_lost: {}", peer_, what, e.code().message());
+    throw;
+  } catch (const std::exception& e) {
+    spdlog::info("{} {} fail internal: {}", peer_, what, log_safe(e.what()));
+    throw;
   }
   if (!refusal) co_return;
-  if (refusal->code() == Errc::bad_frame) closing_ = true;  // the stream is no longer in step
+  if (!hello_done_) closing_ = true;  // nothing but hello opens a session
+  if (refusal->code() == Errc::bad_frame) {
+    closing_ = true;  // the stream is no longer in step
+    id = 0;
+  }
   // A body still on its way is read and dropped when small; a large one is
   // not worth reading: reply and close instead.
   if (reader_.in_body()) {
@@ -156,8 +199,8 @@ asio::awaitable<void> Session::serve(const proto::FrameHead& head) {
   }
   nlohmann::json reply = proto::error_reply(id, refusal->code(), refusal->what());
   co_await proto::write_frame(socket_, reply);
-  spdlog::info("{} {}{}{} fail {}: {}", peer_, op, file.empty() ? "" : " ", file, to_string(refusal->code()),
-               log_safe(refusal->what()));
+  spdlog::info("{} {} fail {}: {}", peer_, what, to_string(refusal->code()), log_safe(refusal->what()));
+  if (closing_) linger_ = true;
 }
 
 }  // namespace imgsh::server

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -60,6 +61,13 @@ Store::Store(const std::filesystem::path& root, bool fsync_enabled) : root_(root
   if (!root_fd_) throw std::runtime_error(errno_text("cannot open root " + root.string()));
 }
 
+void Store::lock_root() {
+  if (::flock(root_fd_.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) throw std::runtime_error("another imgsrv is already serving " + root_.string());
+    throw std::runtime_error(errno_text("cannot lock root " + root_.string()));
+  }
+}
+
 int Store::remove_stale_temporaries() {
   int removed = 0;
   for_each_entry(root_fd_.get(), [&](std::string_view name) {
@@ -96,6 +104,10 @@ proto::FileInfo Store::stat(const std::string& name) const {
 OpenedFile Store::open(const std::string& name) const {
   require_valid_name(name);
   UniqueFd fd(::openat(root_fd_.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+  // ELOOP: a symbolic link, never followed; anything else unexpected is ours.
+  if (!fd && errno != ENOENT && errno != ELOOP && errno != ENOTDIR) {
+    throw StoreError(Errc::internal, errno_text(name + ": cannot open"));
+  }
   struct stat st {};
   if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
     throw StoreError(Errc::not_found, name + ": no such file on the server");

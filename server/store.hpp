@@ -55,9 +55,15 @@ class Store {
  public:
   Store(const std::filesystem::path& root, bool fsync_enabled);
 
+  // Claims the root for this server (an exclusive flock on the directory), so
+  // a second imgsrv on the same root refuses to start instead of deleting the
+  // first one's uploads in progress. Throws std::runtime_error when taken.
+  void lock_root();
+
   const std::filesystem::path& root() const { return root_; }
 
-  // Removes temporaries left by a crashed server; returns how many.
+  // Removes temporaries left by a crashed server; returns how many. Call
+  // only after lock_root().
   int remove_stale_temporaries();
 
   // Sorted bytewise; only regular files with valid image names.

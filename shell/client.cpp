@@ -1,5 +1,9 @@
 #include "shell/client.hpp"
 
+#include <sys/socket.h>
+
+#include <cerrno>
+
 #include <asio/connect.hpp>
 #include <asio/use_awaitable.hpp>
 
@@ -29,6 +33,8 @@ Client::~Client() { disconnect(); }
 // g++ 12 can destroy a temporary in a co_await expression twice.)
 template <class T>
 T Client::run(asio::awaitable<T> task) {
+  error_in_step_ = false;
+  body_incomplete_ = false;
   std::optional<T> result;
   std::exception_ptr error;
   asio::co_spawn(io_, std::move(task), [&](std::exception_ptr e, T value) {
@@ -37,15 +43,23 @@ T Client::run(asio::awaitable<T> task) {
   });
   io_.restart();
   io_.run();
+  // Any failure but an error reply read in step leaves the stream unusable:
+  // drop the connection, so the next request starts afresh.
   try {
     if (error) std::rethrow_exception(error);
+  } catch (const RemoteError& e) {
+    if (!error_in_step_) disconnect();
+    throw;
+  } catch (const LocalIoError&) {
+    disconnect();
+    throw;
   } catch (const asio::system_error& e) {
     disconnect();
     std::string why = e.code() == asio::error::eof ? "the server closed the connection" : e.code().message();
     throw ConnectionError("connection to " + server_text_ + " lost: " + why);
-  } catch (const RemoteError& e) {
-    if (e.code() == Errc::bad_frame) disconnect();  // out of step: start afresh next time
-    throw;
+  } catch (const nlohmann::json::exception& e) {
+    disconnect();
+    throw RemoteError(Errc::bad_frame, std::string("malformed reply from the server: ") + e.what());
   } catch (...) {
     disconnect();
     throw;
@@ -60,14 +74,38 @@ void Client::connect() {
   auto endpoints = resolver.resolve(host_, port_, ec);
   if (ec) throw ConnectionError("cannot resolve " + host_ + ": " + ec.message());
   asio::connect(socket_, endpoints, ec);
-  if (ec) throw ConnectionError("cannot connect to " + target_text_ + ": " + ec.message());
+  if (ec) {
+    disconnect();
+    throw ConnectionError("cannot connect to " + target_text_ + ": " + ec.message());
+  }
   socket_.set_option(tcp::no_delay(true), ec);
-  server_text_ = proto::endpoint_text(socket_.remote_endpoint());
+  server_text_ = proto::endpoint_text(socket_.remote_endpoint(ec));
   reader_.emplace(socket_);
-  proto::Reply reply = run(request(proto::Hello{proto::kProtocolVersion, "imgsh/" IMGSH_VERSION}));
-  limits_ = proto::limits_from_reply(reply);
+  proto::Reply reply;
+  try {
+    reply = run(request(proto::Hello{proto::kProtocolVersion, "imgsh/" IMGSH_VERSION}));
+    limits_ = proto::limits_from_reply(reply);
+  } catch (...) {
+    disconnect();  // refused (busy, version): the server closes anyway
+    throw;
+  }
   auto server = reply.fields.find("server");
   server_name_ = server != reply.fields.end() && server->is_string() ? server->get<std::string>() : "imgsrv";
+}
+
+// Between requests nothing may arrive: a readable socket means the server
+// closed it (or sent an unsolicited error before closing).
+bool Client::peer_closed_or_out_of_step() {
+  if (!reader_->idle()) return true;
+  char byte;
+  ssize_t n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+bool Client::ensure_connected() {
+  if (connected() && !peer_closed_or_out_of_step()) return false;
+  connect();
+  return true;
 }
 
 void Client::disconnect() {
@@ -87,6 +125,8 @@ asio::awaitable<proto::Reply> Client::read_reply(std::uint64_t id, proto::FrameH
   }
   if (reply.status == proto::ReplyStatus::error) {
     if (reader_->in_body()) co_await reader_->skip_body();
+    // id 0: the server refused the session itself (busy, bad frame) and closes.
+    error_in_step_ = reply.id != 0 && !body_incomplete_;
     throw RemoteError(reply.code, reply.message);
   }
   if (head_out) *head_out = std::move(head);
@@ -113,11 +153,12 @@ std::vector<proto::FileInfo> Client::list(const std::string& prefix, std::uint64
       if (piece.empty()) break;
       body.append(reinterpret_cast<const char*>(piece.data()), piece.size());
     }
-    auto array = nlohmann::json::parse(body, nullptr, false);
+    auto array = proto::json_depth_within(body) ? nlohmann::json::parse(body, nullptr, false) : nlohmann::json();
     if (!array.is_array()) throw RemoteError(Errc::bad_frame, "list reply body is not a JSON array");
     std::vector<proto::FileInfo> files;
     for (const auto& entry : array) files.push_back(proto::file_info_from_json(entry));
-    if (truncated) *truncated = reply.fields.value("truncated", false);
+    auto more = reply.fields.find("truncated");
+    if (truncated) *truncated = more != reply.fields.end() && more->is_boolean() && more->get<bool>();
     co_return files;
   }());
 }
@@ -138,11 +179,17 @@ proto::FileInfo Client::get(const std::string& name, int out_fd, const ProgressF
     proto::FileInfo info = proto::file_info_from_json(reply.fields);
     if (head.body_len != info.size) throw RemoteError(Errc::bad_frame, "get reply body does not match its size");
     std::uint64_t done = 0;
-    proto::BodyObserver observe = [&](std::span<const std::uint8_t> piece) {
+    while (true) {
+      auto piece = co_await reader_->read_body_some();
+      if (piece.empty()) break;
+      try {
+        proto::write_all(out_fd, piece);
+      } catch (const std::system_error& e) {
+        throw LocalIoError(std::string("cannot write the local file: ") + e.code().message());
+      }
       done += piece.size();
       if (progress) progress(done);
-    };
-    co_await proto::receive_body_to_fd(*reader_, out_fd, observe);
+    }
     co_return info;
   }());
 }
@@ -150,11 +197,17 @@ proto::FileInfo Client::get(const std::string& name, int out_fd, const ProgressF
 asio::awaitable<proto::Reply> Client::send_body_then_reply(std::uint64_t id, int in_fd, std::uint64_t size) {
   try {
     co_await proto::send_file_bytes(socket_, in_fd, 0, size);
-  } catch (const asio::system_error&) {
-    // The server may have refused mid-body and closed; its reply, if it
-    // arrived, says why better than "broken pipe" does.
+  } catch (const proto::ProtocolError&) {
+    body_incomplete_ = true;
+    throw LocalIoError("the local file changed size while it was being sent");
+  } catch (const asio::system_error& e) {
+    body_incomplete_ = true;
+    // The server refused mid-body and closed: its reply, if it arrived, says
+    // why better than "broken pipe" does.
+    if (e.code() != asio::error::broken_pipe && e.code() != asio::error::connection_reset) throw;
   }
   proto::Reply reply = co_await read_reply(id);
+  if (body_incomplete_) throw asio::system_error(asio::error::broken_pipe);
   co_return reply;
 }
 

@@ -29,6 +29,13 @@ class ConnectionError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A local file could not be read or written mid-transfer (disk full, file
+// changed while being sent); the connection is dropped since it is out of step.
+class LocalIoError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // Called with the bytes transferred so far.
 using ProgressFn = std::function<void(std::uint64_t done)>;
 
@@ -39,6 +46,9 @@ class Client {
 
   void connect();  // throws ConnectionError, RemoteError (busy, bad_request)
   bool connected() const { return socket_.is_open(); }
+  // Connects again if the server closed the connection since the last
+  // request (restart, idle timeout). Returns true when it reconnected.
+  bool ensure_connected();
   void disconnect();
   // "ip:port" of the server, as reports show it; the target as typed before connecting.
   const std::string& server_text() const { return server_text_; }
@@ -49,7 +59,7 @@ class Client {
   std::vector<proto::FileInfo> list(const std::string& prefix, std::uint64_t limit, bool* truncated = nullptr);
   proto::FileInfo stat(const std::string& name);
   // Writes the file's bytes to out_fd. A local write failure throws
-  // std::system_error (and disconnects, since the rest of the body is unread).
+  // LocalIoError (and disconnects, since the rest of the body is unread).
   proto::FileInfo get(const std::string& name, int out_fd, const ProgressFn& progress = {});
   proto::FileInfo put(const std::string& name, int in_fd, std::uint64_t size, const ProgressFn& progress = {});
   void bye();
@@ -59,6 +69,7 @@ class Client {
   T run(asio::awaitable<T> task);
   asio::awaitable<proto::Reply> read_reply(std::uint64_t id, proto::FrameHead* head_out = nullptr);
   asio::awaitable<proto::Reply> send_body_then_reply(std::uint64_t id, int in_fd, std::uint64_t size);
+  bool peer_closed_or_out_of_step();
   asio::awaitable<proto::Reply> request(const proto::RequestBody& body, proto::FrameHead* head_out = nullptr);
   std::uint64_t next_id() { return ++last_id_; }
 
@@ -72,6 +83,9 @@ class Client {
   std::optional<proto::FrameReader<asio::ip::tcp::socket>> reader_;
   proto::Limits limits_;
   std::uint64_t last_id_ = 0;
+  // Per request: did an error reply leave the stream in step, or was a body cut short?
+  bool error_in_step_ = false;
+  bool body_incomplete_ = false;
 };
 
 }  // namespace imgsh::shell

@@ -3,7 +3,6 @@
 #include <ctime>
 #include <functional>
 #include <iostream>
-#include <system_error>
 
 #include "protocol/names.hpp"
 #include "protocol/version.hpp"
@@ -45,18 +44,17 @@ std::string rate_text(std::uint64_t bytes, std::chrono::steady_clock::duration e
 // every failure into one report line with its code. Returns success.
 bool remote_op(ShellContext& ctx, std::string_view op, const std::string& file, const std::function<std::string()>& body) {
   Client& client = ctx.client;
+  ctx.connection_failed = false;
   try {
-    if (!client.connected()) {
-      client.connect();
-      std::cerr << "imgsh: reconnected to " << client.server_text() << "\n";
-    }
+    if (client.ensure_connected()) std::cerr << "imgsh: reconnected to " << client.server_text() << "\n";
     ctx.reporter.ok(client.server_text(), op, file, body());
     return true;
   } catch (const proto::ProtocolError& e) {
     ctx.reporter.fail(client.server_text(), op, file, proto::to_string(e.code()), e.what());
   } catch (const ConnectionError& e) {
+    ctx.connection_failed = true;
     ctx.reporter.fail(client.server_text(), op, file, "connection_lost", e.what());
-  } catch (const std::system_error& e) {
+  } catch (const LocalIoError& e) {
     ctx.reporter.fail(client.server_text(), op, file, "local_error", e.what());
   }
   return false;

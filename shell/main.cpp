@@ -67,7 +67,12 @@ int main(int argc, char** argv) {
     target = *parsed;
     command.assign(args.begin() + 1, args.end());
   }
-  if (!command.empty() && !find_command(command[0])) return usage_error("unknown command '" + command[0] + "'");
+  if (!command.empty()) {
+    const Command* c = find_command(command[0]);
+    if (!c) return usage_error("unknown command '" + command[0] + "'");
+    int argc_given = static_cast<int>(command.size()) - 1;
+    if (argc_given < c->min_args || argc_given > c->max_args) return usage_error("usage: " + std::string(c->usage));
+  }
   if (!command.empty() && !batch_file.empty()) return usage_error("give either a command or -b FILE, not both");
 
   std::ifstream script;
@@ -87,7 +92,7 @@ int main(int argc, char** argv) {
   ShellContext ctx{client, reporter};
   int status = 0;
   if (!command.empty()) {
-    status = run_command(ctx, command) ? 0 : 1;
+    status = run_command(ctx, command) ? 0 : (ctx.connection_failed ? 2 : 1);
   } else if (!batch_file.empty()) {
     status = run_script(ctx, batch_file == "-" ? std::cin : script);
   } else if (!::isatty(STDIN_FILENO)) {

@@ -50,7 +50,7 @@ int run_script(ShellContext& ctx, std::istream& in) {
     std::string_view text = trim(line);
     bool may_fail = !text.empty() && text.front() == '-';
     if (may_fail) text.remove_prefix(1);
-    if (!run_line(ctx, text) && !may_fail) return 1;
+    if (!run_line(ctx, text) && !may_fail) return ctx.connection_failed ? 2 : 1;
   }
   return 0;
 }

@@ -16,7 +16,8 @@ bool run_command(ShellContext& ctx, const std::vector<std::string>& words);
 // Runs one line; `#` comments and blank lines succeed doing nothing.
 bool run_line(ShellContext& ctx, std::string_view line);
 
-// Exit status: 0 all good, 1 a command failed (the script stops there).
+// Exit status: 0 all good, 1 a command failed, 2 the connection failed (the
+// script stops there either way).
 int run_script(ShellContext& ctx, std::istream& in);
 
 // Exit status 0; failures are reported and the prompt comes back.

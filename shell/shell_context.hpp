@@ -11,6 +11,7 @@ struct ShellContext {
   Reporter& reporter;
   bool interactive = false;
   bool quit = false;
+  bool connection_failed = false;  // the last command failed for want of a connection
 };
 
 }  // namespace imgsh::shell

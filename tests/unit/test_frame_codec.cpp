@@ -611,14 +611,36 @@ TEST(FrameDecode, EmptyObjectAndWhitespaceAreAccepted) {
   }
 }
 
-TEST(FrameDecode, DeeplyNestedHeaderDoesNotCrash) {
-  // 30000 nested arrays fit in 65536 bytes; the decoder must answer, not overflow its stack.
+TEST(FrameDecode, DeeplyNestedHeaderIsBadFrameNotAStackOverflow) {
+  // 30000 nested arrays fit in 65536 bytes; parsing (or copying) them would
+  // recurse 30000 deep. The decoder refuses them before parsing.
   std::string text = "{\"a\":" + std::string(30000, '[') + std::string(30000, ']') + "}";
   Bytes stream = raw_frame(static_cast<std::uint32_t>(text.size()), 0, text);
   FrameDecoder d;
   auto step = d.feed(stream);
-  EXPECT_EQ(step.event, Event::header);
-  EXPECT_EQ(step.consumed, stream.size());
+  EXPECT_EQ(step.event, Event::error);
+  EXPECT_EQ(d.error_code(), Errc::bad_frame);
+}
+
+TEST(FrameDecode, NestingUpToTheLimitIsAccepted) {
+  // The header object itself is level 1; brackets inside strings do not count.
+  std::string inner = std::string(kMaxJsonDepth - 1, '[') + std::string(kMaxJsonDepth - 1, ']');
+  std::string text = "{\"s\":\"[[[[[[[[[[[[[[[[[[[[\",\"a\":" + inner + "}";
+  Bytes stream = raw_frame(static_cast<std::uint32_t>(text.size()), 0, text);
+  FrameDecoder d;
+  EXPECT_EQ(d.feed(stream).event, Event::header) << text;
+  std::string deeper = "{\"a\":[" + inner + "]}";
+  Bytes too_deep = raw_frame(static_cast<std::uint32_t>(deeper.size()), 0, deeper);
+  FrameDecoder d2;
+  EXPECT_EQ(d2.feed(too_deep).event, Event::error) << deeper;
+}
+
+TEST(JsonDepth, CountsOnlyStructureOutsideStrings) {
+  EXPECT_TRUE(json_depth_within("{}", 1));
+  EXPECT_FALSE(json_depth_within("{\"a\":{}}", 1));
+  EXPECT_TRUE(json_depth_within("{\"a\":\"{{{\\\"{{\"}", 1));
+  EXPECT_TRUE(json_depth_within("[1,[2],[3]]", 2));
+  EXPECT_FALSE(json_depth_within("[[[]]]", 2));
 }
 
 // ---------------------------------------------------------------- errors are sticky
