@@ -17,6 +17,15 @@ namespace {
 using proto::Errc;
 using tcp = asio::ip::tcp;
 
+// A malformed entry in a reply means the server is broken, not the request.
+proto::FileInfo file_info_from_reply(const nlohmann::json& j) {
+  try {
+    return proto::file_info_from_json(j);
+  } catch (const proto::ProtocolError& e) {
+    throw RemoteError(Errc::bad_frame, std::string("malformed reply from the server: ") + e.what());
+  }
+}
+
 std::string target_of(const std::string& host, const std::string& port) {
   return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + port;
 }
@@ -147,6 +156,8 @@ std::vector<proto::FileInfo> Client::list(const std::string& prefix, std::uint64
     proto::FrameHead head;
     proto::RequestBody list = proto::List{prefix, limit};
     proto::Reply reply = co_await request(list, &head);
+    constexpr std::uint64_t kMaxListBody = 256ull << 20;  // ~2.5 million names
+    if (head.body_len > kMaxListBody) throw RemoteError(Errc::bad_frame, "list reply body is implausibly large");
     std::string body;
     while (true) {
       auto piece = co_await reader_->read_body_some();
@@ -156,7 +167,7 @@ std::vector<proto::FileInfo> Client::list(const std::string& prefix, std::uint64
     auto array = proto::json_depth_within(body) ? nlohmann::json::parse(body, nullptr, false) : nlohmann::json();
     if (!array.is_array()) throw RemoteError(Errc::bad_frame, "list reply body is not a JSON array");
     std::vector<proto::FileInfo> files;
-    for (const auto& entry : array) files.push_back(proto::file_info_from_json(entry));
+    for (const auto& entry : array) files.push_back(file_info_from_reply(entry));
     auto more = reply.fields.find("truncated");
     if (truncated) *truncated = more != reply.fields.end() && more->is_boolean() && more->get<bool>();
     co_return files;
@@ -167,7 +178,7 @@ proto::FileInfo Client::stat(const std::string& name) {
   return run([&]() -> asio::awaitable<proto::FileInfo> {
     proto::RequestBody stat = proto::Stat{name};
     proto::Reply reply = co_await request(stat);
-    co_return proto::file_info_from_json(reply.fields);
+    co_return file_info_from_reply(reply.fields);
   }());
 }
 
@@ -176,7 +187,7 @@ proto::FileInfo Client::get(const std::string& name, int out_fd, const ProgressF
     proto::FrameHead head;
     proto::RequestBody get = proto::Get{name};
     proto::Reply reply = co_await request(get, &head);
-    proto::FileInfo info = proto::file_info_from_json(reply.fields);
+    proto::FileInfo info = file_info_from_reply(reply.fields);
     if (head.body_len != info.size) throw RemoteError(Errc::bad_frame, "get reply body does not match its size");
     std::uint64_t done = 0;
     while (true) {
@@ -230,7 +241,7 @@ proto::FileInfo Client::put(const std::string& name, int in_fd, std::uint64_t si
       reply = co_await send_body_then_reply(id, in_fd, size);
     }
     if (progress) progress(size);
-    co_return proto::file_info_from_json(reply.fields);
+    co_return file_info_from_reply(reply.fields);
   }());
 }
 
