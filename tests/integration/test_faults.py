@@ -143,6 +143,29 @@ class ClientLostMidUploadTest(FaultsBase):
         self.assertLess(time.monotonic() - t0, 8, "shutdown took too long")
         self.assertRoot([], msg="temporary left after shutdown")
 
+    def test_server_killed_mid_upload_then_restarted(self):
+        # SIGKILL leaves the hidden temporary behind (nothing can clean up); it is
+        # never listed, no partial file is published, and the next start removes it.
+        size = os.path.getsize(self.big_png)
+        c = self.raw_client(self.server.port)
+        c.hello()
+        reply, _ = c.request("put", body_len=0, name="crashed.png", size=size)
+        self.assertEqual(reply.get("status"), "continue", reply)
+        c.send_frame({"op": "data", "id": reply["id"]}, body_len=size)
+        with open(self.big_png, "rb") as f:
+            c.send_raw(f.read(4 * MIB))
+        self.assertTrue(wait_until(lambda: self.hidden_entries(), 5), "no temporary seen")
+        self.server.kill()
+        stale = self.hidden_entries()
+        self.assertEqual(len(stale), 1, listing(self.root))
+        self.assertNotIn("crashed.png", listing(self.root))
+        restarted = self.start_server()
+        self.assertTrue(restarted.wait_log(r"removed 1 stale temporary", 5), restarted.log_text())
+        self.assertRoot([], msg="stale temporary not removed at start-up")
+        res = self.imgsh(restarted.addr, "ls")
+        self.assertOk(res, op="list")
+        self.assertNotIn("crashed.png", res.stdout)
+
     def test_imgsh_killed_mid_upload(self):
         local = os.path.join(self.work, "huge.png")
         _copy(self.big_png, local)
