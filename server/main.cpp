@@ -51,18 +51,25 @@ int main(int argc, char** argv) {
   std::string root = ".";
   CLI::App app{"imgsrv: stores JPEG and PNG files and serves them to imgsh clients"};
   app.set_version_flag("--version", "imgsrv " IMGSH_VERSION);
-  app.add_option("PORT", port_text, "TCP port to listen on (1-65535)")->required();
-  app.add_option("--root", root, "directory of the stored images (default: the current directory)");
-  app.add_option("--bind", options.bind, "address to listen on (default: all interfaces, IPv6 and IPv4)");
-  app.add_option("--log-level", options.log_level, "trace, debug, info, warn, error or off")->capture_default_str();
+  app.name("imgsrv");
+  app.add_option("PORT", port_text, "TCP port to listen on (1-65535)")->required()->type_name("");
+  app.add_option("--root", root, "directory of the stored images (default: the current directory)")->type_name("DIR");
+  app.add_option("--bind", options.bind, "address to listen on (default: all interfaces, IPv6 and IPv4)")
+      ->type_name("ADDR");
+  app.add_option("--log-level", options.log_level, "trace, debug, info, warn, error or off")
+      ->type_name("LEVEL")
+      ->capture_default_str();
   app.add_option("--max-file-size", options.max_file_size, "largest file accepted, e.g. 500M (default: no limit)")
       ->transform(CLI::AsSizeValue(false));
-  app.add_option("--max-sessions", options.max_sessions, "most clients connected at once")->capture_default_str();
+  app.add_option("--max-sessions", options.max_sessions, "most clients connected at once")
+      ->type_name("N")
+      ->capture_default_str();
   app.add_option("--inline-put-max", options.inline_put_max, "largest put body a client may send without asking")
       ->transform(CLI::AsSizeValue(false))
       ->capture_default_str();
-  app.add_option("--threads", options.threads, "worker threads (default: one per core)");
-  app.add_flag("!--no-fsync", options.fsync, "acknowledge puts before the data reaches the disk (faster, less safe)");
+  app.add_option("--threads", options.threads, "worker threads (default: one per core)")->type_name("N");
+  bool no_fsync = false;
+  app.add_flag("--no-fsync", no_fsync, "acknowledge puts before the data reaches the disk (faster, less safe)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -77,6 +84,7 @@ int main(int argc, char** argv) {
   options.port = *port;
   if (options.max_sessions == 0) return fail("--max-sessions must be at least 1");
   options.root = root;
+  options.fsync = !no_fsync;
 
   try {
     imgsh::server::setup_logging(options.log_level);

@@ -26,6 +26,16 @@ int usage_error(const std::string& message) {
   return kUsageError;
 }
 
+// imgsh parses its own positionals (see prefix_command below), so the usage
+// line CLI11 would derive from them is replaced by the real one.
+class UsageFormatter : public CLI::Formatter {
+ public:
+  std::string make_usage(const CLI::App*, std::string) const override {
+    return "Usage: imgsh [OPTIONS] HOST:PORT [COMMAND [ARGS...]]\n"
+           "       imgsh [OPTIONS] HOST PORT put|get|list [FILE]\n";
+  }
+};
+
 // The classic form: HOST PORT [put|get|list [FILE]].
 bool is_classic_form(const std::vector<std::string>& args) {
   return args.size() >= 2 && args[0].find(':') == std::string::npos && is_valid_port(args[1]);
@@ -39,9 +49,11 @@ int main(int argc, char** argv) {
   bool quiet = false;
   CLI::App app{"imgsh: a shell for imgsrv image stores", "imgsh"};
   app.set_version_flag("--version", "imgsh " IMGSH_VERSION);
-  app.add_option("-b,--batch", batch_file, "run the commands in FILE (- for stdin); stop at the first failure");
+  app.formatter(std::make_shared<UsageFormatter>());
+  app.add_option("-b,--batch", batch_file, "run the commands in FILE (- for stdin); stop at the first failure")
+      ->type_name("FILE");
   app.add_flag("-q,--quiet", quiet, "print no report line for commands that succeed");
-  app.footer("Usage: imgsh [OPTIONS] HOST:PORT [COMMAND [ARGS...]]\n       imgsh HOST PORT put|get|list [FILE]\n\nCommands: ls, get, put, stat, help, quit. In a script, a line starting with '-' may fail.");
+  app.footer("Commands: ls, get, put, stat, help, quit. In a script, a line starting with '-' may fail.");
   app.prefix_command();
   try {
     app.parse(argc, argv);
