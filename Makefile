@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build run test asan tsan clean
+.PHONY: all deps build run test asan tsan bench clean
 
 all: build
 
@@ -28,6 +28,10 @@ asan:
 
 tsan:
 	$(MAKE) test BUILD=build-tsan CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Debug -DIMGSH_TSAN=ON"
+
+# Figures, not a test: 1 GiB put/get against socat on loopback (tests/bench/README.md).
+bench: build
+	tests/bench/transfer_1g.sh
 
 clean:
 	rm -rf build build-asan build-tsan

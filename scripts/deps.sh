@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config g++
   libasio-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libedit-dev libssl-dev libxxhash-dev libcli11-dev
-  python3 libjpeg-turbo-progs socat tmux
+  python3 libjpeg-turbo-progs socat
 )
 
 missing=()
