@@ -20,6 +20,7 @@ Python 3 standard library only.
 import errno
 import hashlib
 import json
+import atexit
 import os
 import random
 import re
@@ -188,6 +189,23 @@ def make_png(path, width=64, height=64, seed=1, level=6, pad_to=None):
     return path
 
 
+_big_pngs = {}
+_big_png_dir = None
+
+
+def shared_big_png(side, seed):
+    """A side x side real PNG of noise in stored deflate blocks (~3*side^2 bytes: cheap to
+    make), made once per process and removed at exit; tests must not modify it."""
+    global _big_png_dir
+    if (side, seed) not in _big_pngs:
+        if _big_png_dir is None:
+            _big_png_dir = tempfile.mkdtemp(prefix="imgsh-big-")
+            atexit.register(shutil.rmtree, _big_png_dir, True)
+        path = os.path.join(_big_png_dir, "big-%d-%d.png" % (side, seed))
+        _big_pngs[(side, seed)] = make_png(path, side, side, seed=seed, level=0)
+    return _big_pngs[(side, seed)]
+
+
 def make_png_bytes(width=8, height=8, seed=1):
     """A small real PNG as bytes (for raw-protocol puts)."""
     rnd = random.Random(seed)
@@ -274,13 +292,16 @@ class ServerStartError(Exception):
 
 
 class Server:
-    """One imgsrv process on a free loopback port."""
+    """One imgsrv process on a free loopback port (or on `port`, for a restart on the
+    same address); preexec_fn runs in the child before exec (e.g. to set rlimits)."""
 
-    def __init__(self, root, args=(), logdir=None, bind=True):
+    def __init__(self, root, args=(), logdir=None, bind=True, port=None, preexec_fn=None):
         self.root = root
         self.args = list(args)
         self.logdir = logdir or tempfile.mkdtemp(prefix="imgsrv-log-")
         self.bind = bind
+        self.fixed_port = port
+        self.preexec_fn = preexec_fn
         self.proc = None
         self.port = None
         self.log_path = None
@@ -292,9 +313,10 @@ class Server:
 
     def start(self, attempts=5):
         last = ""
-        for attempt in range(attempts):
-            port = free_port()
-            self.log_path = os.path.join(self.logdir, "imgsrv-%d-%d.log" % (port, attempt))
+        for attempt in range(1 if self.fixed_port else attempts):
+            port = self.fixed_port or free_port()
+            self.log_path = os.path.join(self.logdir, "imgsrv-%d-%d-%d.log"
+                                         % (port, attempt, int(time.monotonic() * 1000)))
             self._log = open(self.log_path, "wb")
             cmd = [IMGSRV]
             if self.bind:
@@ -303,14 +325,15 @@ class Server:
                 cmd += ["--root", self.root]
             cmd += self.args + [str(port)]
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._log,
-                                         stderr=subprocess.STDOUT, cwd=self.root or self.logdir)
+                                         stderr=subprocess.STDOUT, cwd=self.root or self.logdir,
+                                         preexec_fn=self.preexec_fn)
             self.port = port
             status = self._wait_ready()
             if status == "ready":
                 return self
             self._log.close()
             last = self.log_text()
-            if status == 2:  # the port was taken meanwhile: try another one
+            if status == 2 and not self.fixed_port:  # the port was taken meanwhile: try another
                 continue
             raise ServerStartError("imgsrv %s did not start (%s); log:\n%s" % (cmd, status, last))
         raise ServerStartError("imgsrv exited with status 2 on %d ports; last log:\n%s"
@@ -575,6 +598,17 @@ class IntegrationTest(unittest.TestCase):
     def on_cleanup(self, fn):
         self._closers.append(fn)
 
+    def throttle(self, target_port, piece=16384, delay=0.01):
+        """A relay to target_port forwarding ~piece/delay bytes per second, dropping hard on
+        close: slows a transfer down so a test can act mid-way."""
+        from stammer_relay import StammerRelay
+        relay = StammerRelay(target_port, min_piece=piece, max_piece=piece, min_delay=delay,
+                             max_delay=delay, abort_on_close=True, max_lifetime=60,
+                             sock_buf=64 * 1024)
+        relay.start()
+        self.on_cleanup(relay.stop)
+        return relay
+
     # -- paths -------------------------------------------------------------------------
 
     def mkdir(self, *parts):
@@ -595,8 +629,9 @@ class IntegrationTest(unittest.TestCase):
 
     # -- processes ---------------------------------------------------------------------
 
-    def start_server(self, *args, root=None, bind=True):
-        server = Server(self.root if root is None else root, args, logdir=self.logdir, bind=bind)
+    def start_server(self, *args, root=None, bind=True, port=None, preexec_fn=None):
+        server = Server(self.root if root is None else root, args, logdir=self.logdir, bind=bind,
+                        port=port, preexec_fn=preexec_fn)
         self._servers.append(server)
         server.start()
         return server

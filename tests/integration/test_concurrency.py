@@ -4,8 +4,8 @@ import json
 import os
 import unittest
 
-from harness import (MIB, IntegrationTest, RawClient, listing, make_jpeg, make_png,
-                     make_png_bytes, read_bytes, sha256_bytes, sha256_file)
+from harness import (IntegrationTest, listing, make_jpeg, make_png, make_png_bytes, read_bytes,
+                     sha256_file)
 
 CLIENTS = 20
 

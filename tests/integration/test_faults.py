@@ -12,34 +12,17 @@ the transfers down so the tests can act mid-way, deterministically, on loopback.
 import os
 import shutil
 import signal
-import tempfile
 import time
 import unittest
 
 from harness import (MIB, IntegrationTest, RawClient, listing, make_png, read_bytes,
-                     sha256_file, wait_until)
-from stammer_relay import StammerRelay
+                     sha256_file, shared_big_png, wait_until)
 
-BIG_SIZE_HINT = 50 * MIB
-
-
-_module_tmp = None
-_big_png = None
 
 
 def big_png():
-    """One ~50 MB real PNG (noise in stored deflate blocks: cheap), made once per module."""
-    global _module_tmp, _big_png
-    if _big_png is None:
-        _module_tmp = tempfile.mkdtemp(prefix="imgsh-faults-")
-        _big_png = make_png(os.path.join(_module_tmp, "huge.png"), 4096, 4096, seed=4242,
-                            level=0)
-    return _big_png
-
-
-def tearDownModule():
-    if _module_tmp is not None:
-        shutil.rmtree(_module_tmp, ignore_errors=True)
+    """One ~50 MB real PNG, shared by the module's tests."""
+    return shared_big_png(4096, 4242)
 
 
 class FaultsBase(IntegrationTest):
@@ -47,15 +30,6 @@ class FaultsBase(IntegrationTest):
         super().setUp()
         self.big_png = big_png()
         self.server = self.start_server()
-
-    def throttle(self, target_port, piece=16384, delay=0.01):
-        """A relay forwarding at ~piece/delay bytes per second, dropping hard on close."""
-        relay = StammerRelay(target_port, min_piece=piece, max_piece=piece, min_delay=delay,
-                             max_delay=delay, abort_on_close=True, max_lifetime=60,
-                             sock_buf=64 * 1024)
-        relay.start()
-        self.on_cleanup(relay.stop)
-        return relay
 
     def hidden_entries(self, root=None):
         return [n for n in listing(root or self.root) if n.startswith(".")]

@@ -29,36 +29,21 @@ import signal
 import socket
 import struct
 import subprocess
-import tempfile
 import threading
 import time
 import unittest
 
-from harness import (HOST, IMGSRV, MIB, IntegrationTest, RawClient,
-                     Server, ServerStartError, free_port, listing, make_png, make_png_bytes,
-                     read_bytes, sha256_file, wait_until)
-from stammer_relay import StammerRelay
+from harness import (HOST, IMGSRV, MIB, IntegrationTest, RawClient, free_port,
+                     listing, make_png, make_png_bytes, read_bytes, sha256_file, shared_big_png,
+                     wait_until)
 
 # ---------------------------------------------------------------------------------------
 # module-wide data: one ~40 MB PNG, made once
 
-_module_tmp = None
-_big_png = None
-
 
 def big_png():
-    """A ~40 MB real PNG (noise in stored deflate blocks: cheap to make)."""
-    global _module_tmp, _big_png
-    if _big_png is None:
-        _module_tmp = tempfile.mkdtemp(prefix="imgsh-hardening-")
-        _big_png = make_png(os.path.join(_module_tmp, "big.png"), 3650, 3650, seed=777,
-                            level=0)
-    return _big_png
-
-
-def tearDownModule():
-    if _module_tmp is not None:
-        shutil.rmtree(_module_tmp, ignore_errors=True)
+    """A ~40 MB real PNG shared by the module's tests."""
+    return shared_big_png(3650, 777)
 
 
 def link_or_copy(src, dst):
@@ -84,39 +69,6 @@ def hidden_entries(root):
 
 
 # ---------------------------------------------------------------------------------------
-# a server on a chosen port and/or with a preexec_fn (the harness picks a free port)
-
-
-class LocalServer(Server):
-    def __init__(self, root, args=(), logdir=None, port=None, preexec_fn=None):
-        super().__init__(root, args, logdir=logdir)
-        self.fixed_port = port
-        self.preexec_fn = preexec_fn
-
-    def start(self, attempts=5):
-        last = ""
-        for attempt in range(1 if self.fixed_port else attempts):
-            port = self.fixed_port or free_port()
-            self.log_path = os.path.join(self.logdir, "imgsrv-local-%d-%d-%d.log"
-                                         % (port, attempt, int(time.monotonic() * 1000)))
-            self._log = open(self.log_path, "wb")
-            cmd = [IMGSRV, "--bind", HOST, "--root", self.root] + self.args + [str(port)]
-            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._log,
-                                         stderr=subprocess.STDOUT, cwd=self.root,
-                                         preexec_fn=self.preexec_fn)
-            self.port = port
-            status = self._wait_ready()
-            if status == "ready":
-                return self
-            self._log.close()
-            last = self.log_text()
-            if status == 2 and not self.fixed_port:
-                continue
-            raise ServerStartError("imgsrv %s did not start (%s); log:\n%s" % (cmd, status, last))
-        raise ServerStartError("imgsrv did not start on %d ports; last log:\n%s"
-                               % (attempts, last))
-
-
 # ---------------------------------------------------------------------------------------
 # a hostile fake server: answers hello properly, then list with whatever the test says
 
@@ -222,21 +174,6 @@ class FakeServer:
 
 
 class HardeningBase(IntegrationTest):
-    def throttle(self, target_port, piece=16384, delay=0.01):
-        relay = StammerRelay(target_port, min_piece=piece, max_piece=piece, min_delay=delay,
-                             max_delay=delay, abort_on_close=True, max_lifetime=60,
-                             sock_buf=64 * 1024)
-        relay.start()
-        self.on_cleanup(relay.stop)
-        return relay
-
-    def local_server(self, *args, root=None, port=None, preexec_fn=None):
-        server = LocalServer(root or self.root, args, logdir=self.logdir, port=port,
-                             preexec_fn=preexec_fn)
-        self._servers.append(server)
-        server.start()
-        return server
-
     def run_imgsrv(self, *args, timeout=8):
         """Runs an imgsrv expected to exit by itself; returns (rc, stdout, stderr)."""
         cmd = [IMGSRV] + [str(a) for a in args]
@@ -423,7 +360,7 @@ class DescriptorExhaustionTest(HardeningBase):
         def low_fd_limit():
             resource.setrlimit(resource.RLIMIT_NOFILE, (40, 40))
 
-        server = self.local_server(preexec_fn=low_fd_limit)
+        server = self.start_server(preexec_fn=low_fd_limit)
         pid = server.proc.pid
         clients = []
         try:
@@ -472,7 +409,7 @@ class ReconnectAfterRestartTest(HardeningBase):
         seen = wait_until(first_report_seen, 10)
         self.assertTrue(seen, "no report for the first ls; server log:\n" + first.log_text())
         self.assertEqual(first.stop(signal.SIGTERM), 0, first.log_text())
-        second = self.local_server(port=port)
+        second = self.start_server(port=port)
         try:
             proc.stdin.write(b"ls\n")
             proc.stdin.close()

@@ -8,7 +8,7 @@ import subprocess
 import time
 import unittest
 
-from harness import IMGSH, IntegrationTest, listing, make_png, sha256_file
+from harness import (IMGSH, IntegrationTest, listing, make_png)
 
 
 class Terminal:

@@ -7,7 +7,7 @@ form, batch files (-b) and stdin scripts with comments, blank lines and `-` pref
 import os
 import unittest
 
-from harness import (DEFAULT_INLINE_PUT_MAX, MIB, IntegrationTest, RawClient, listing,
+from harness import (DEFAULT_INLINE_PUT_MAX, IntegrationTest, RawClient, listing,
                      make_jpeg, make_png, make_png_bytes, sha256_file, write_bytes)
 
 SHIPPED = ["baseline.jpg", "progressive.jpg", "photo.jpeg", "icon.png", "UPPER.PNG", "tiny.png"]

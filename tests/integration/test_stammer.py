@@ -9,8 +9,8 @@ to stay within a few seconds (every piece is still its own send).
 import os
 import unittest
 
-from harness import IntegrationTest, RawClient, listing, make_jpeg, make_png_bytes, \
-    sha256_file, write_bytes
+from harness import (IntegrationTest, RawClient, listing, make_jpeg, make_png_bytes,
+                     write_bytes)
 from stammer_relay import StammerRelay
 
 
