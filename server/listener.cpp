@@ -14,6 +14,7 @@
 
 #include "protocol/endpoint_text.hpp"
 #include "protocol/frame_stream.hpp"
+#include "server/graceful_close.hpp"
 #include "server/session.hpp"
 
 namespace imgsh::server {
@@ -115,7 +116,7 @@ asio::awaitable<void> Listener::refuse_busy(tcp::socket socket) {
     co_await proto::write_frame(socket, reply);
   } catch (const std::exception&) {
   }
-  socket.shutdown(tcp::socket::shutdown_both, ec);
+  co_await close_after_reply(socket);
 }
 
 void Listener::add(const std::shared_ptr<Session>& session) {

@@ -1,16 +1,11 @@
 #include "server/session.hpp"
 
-#include <array>
-#include <chrono>
 #include <optional>
-
-#include <asio/redirect_error.hpp>
-#include <asio/steady_timer.hpp>
-#include <asio/use_awaitable.hpp>
 
 #include <spdlog/spdlog.h>
 
 #include "protocol/endpoint_text.hpp"
+#include "server/graceful_close.hpp"
 #include "server/handlers.hpp"
 #include "server/log_text.hpp"
 #include "protocol/version.hpp"
@@ -86,32 +81,11 @@ asio::awaitable<void> Session::run() {
     } catch (const std::exception&) {
     }
   }
-  if (linger_) co_await linger_close();
+  if (linger_) co_await close_after_reply(socket_);
   asio::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
   spdlog::info("{} {}", peer_, end);
-}
-
-// Closing a socket with unread input makes the kernel send a reset, which can
-// destroy the error reply just written. So: stop sending, then read and drop
-// what the client still sends, for a bounded time and amount, then close.
-asio::awaitable<void> Session::linger_close() {
-  constexpr std::uint64_t kMaxDrain = 64ull << 20;
-  asio::error_code ec;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
-  asio::steady_timer deadline(socket_.get_executor(), std::chrono::seconds(2));
-  deadline.async_wait([self = shared_from_this()](const asio::error_code& timer_ec) {
-    asio::error_code ignored;
-    if (!timer_ec) self->socket_.cancel(ignored);
-  });
-  std::array<char, 16384> sink;
-  for (std::uint64_t drained = 0; drained < kMaxDrain;) {
-    std::size_t n = co_await socket_.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) break;
-    drained += n;
-  }
-  deadline.cancel();
 }
 
 void Session::check_sequence(const proto::Request& request) {

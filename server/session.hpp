@@ -30,7 +30,6 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> serve(const proto::FrameHead& head);
   asio::awaitable<std::string> dispatch(const proto::Request& request, std::uint64_t body_len);
   void check_sequence(const proto::Request& request);
-  asio::awaitable<void> linger_close();
 
   asio::ip::tcp::socket socket_;
   proto::FrameReader<asio::ip::tcp::socket> reader_;
