@@ -68,6 +68,9 @@ class ClientLostMidUploadTest(FaultsBase):
     def test_raw_client_closes_mid_announced_body(self):
         self.announced_put_partial("half.png", 10 * MIB)
         self.assertRootEventually([], timeout=5)
+        # the request that died mid-way still gets its summary line
+        self.assertTrue(self.server.wait_log(r"put half\.png fail connection_lost", 5),
+                        self.server.log_text())
         self.assertServerStillWorks()
         # the name is free again: a complete upload of it succeeds
         small = make_png(self.work_path("half.png"), 32, 32, seed=3)
