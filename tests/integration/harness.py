@@ -287,6 +287,17 @@ def _indent(text, prefix="    | "):
 # server
 
 
+def feed_and_close(proc, data):
+    """Writes the rest of a spawned imgsh's stdin and closes it; an imgsh that already
+    exited (a stopped script) is not an error here: its exit status says so."""
+    try:
+        if data:
+            proc.stdin.write(data)
+        proc.stdin.close()
+    except BrokenPipeError:
+        pass
+
+
 class ServerStartError(Exception):
     pass
 
@@ -677,12 +688,7 @@ class IntegrationTest(unittest.TestCase):
         err_f.close()
         self._procs.append(proc)
         if input is not None or not keep_stdin:
-            try:
-                if input is not None:
-                    proc.stdin.write(input.encode())
-                proc.stdin.close()
-            except BrokenPipeError:
-                pass
+            feed_and_close(proc, (input or "").encode())
 
         def finish(timeout=SHELL_TIMEOUT):
             try:

@@ -15,8 +15,8 @@ import signal
 import time
 import unittest
 
-from harness import (MIB, IntegrationTest, RawClient, listing, make_png, read_bytes,
-                     sha256_file, shared_big_png, wait_until)
+from harness import (MIB, IntegrationTest, RawClient, feed_and_close, listing, make_png,
+                     read_bytes, sha256_file, shared_big_png, wait_until)
 
 
 
@@ -31,6 +31,26 @@ class FaultsBase(IntegrationTest):
         self.big_png = big_png()
         self.server = self.start_server()
 
+    def begin_partial_put(self, name, sent_bytes):
+        """A raw client that announced a put of the big PNG and sent `sent_bytes` of it;
+        the server's hidden temporary exists and nothing is visible under `name`."""
+        size = os.path.getsize(self.big_png)
+        c = self.raw_client(self.server.port)
+        c.hello()
+        reply, _ = c.request("put", body_len=0, name=name, size=size)
+        self.assertEqual(reply.get("status"), "continue", reply)
+        c.send_frame({"op": "data", "id": reply["id"]}, body_len=size)
+        with open(self.big_png, "rb") as f:
+            left = sent_bytes
+            while left > 0:
+                block = f.read(min(left, MIB))
+                c.send_raw(block)
+                left -= len(block)
+        seen = wait_until(lambda: self.hidden_entries(), 5)
+        self.assertTrue(seen, "no hidden temporary in the root mid-upload: %r" % listing(self.root))
+        self.assertNotIn(name, listing(self.root), "partial file visible under its name")
+        return c
+
     def hidden_entries(self, root=None):
         return [n for n in listing(root or self.root) if n.startswith(".")]
 
@@ -41,29 +61,11 @@ class FaultsBase(IntegrationTest):
 
 class ClientLostMidUploadTest(FaultsBase):
     def announced_put_partial(self, name, sent_bytes, reset=False):
-        size = os.path.getsize(self.big_png)
-        c = RawClient(self.server.port)
-        try:
-            c.hello()
-            reply, _ = c.request("put", body_len=0, name=name, size=size)
-            self.assertEqual(reply.get("status"), "continue", reply)
-            c.send_frame({"op": "data", "id": reply["id"]}, body_len=size)
-            with open(self.big_png, "rb") as f:
-                left = sent_bytes
-                while left > 0:
-                    block = f.read(min(left, 1 << 20))
-                    c.send_raw(block)
-                    left -= len(block)
-            # the temporary exists while the body travels (hidden, inside the root)
-            seen = wait_until(lambda: self.hidden_entries(), 5)
-            self.assertTrue(seen, "no hidden temporary in the root mid-upload: %r"
-                            % listing(self.root))
-            self.assertNotIn(name, listing(self.root), "partial file visible under its name")
-        finally:
-            if reset:
-                c.abort()
-            else:
-                c.close()
+        c = self.begin_partial_put(name, sent_bytes)
+        if reset:
+            c.abort()
+        else:
+            c.close()
 
     def test_raw_client_closes_mid_announced_body(self):
         self.announced_put_partial("half.png", 10 * MIB)
@@ -104,15 +106,7 @@ class ClientLostMidUploadTest(FaultsBase):
 
     def test_server_terminated_mid_upload(self):
         # SIGTERM while a body is half sent: exit 0 within a few seconds, no temporary left
-        size = os.path.getsize(self.big_png)
-        c = self.raw_client(self.server.port)
-        c.hello()
-        reply, _ = c.request("put", body_len=0, name="interrupted.png", size=size)
-        self.assertEqual(reply.get("status"), "continue", reply)
-        c.send_frame({"op": "data", "id": reply["id"]}, body_len=size)
-        with open(self.big_png, "rb") as f:
-            c.send_raw(f.read(4 * MIB))
-        self.assertTrue(wait_until(lambda: self.hidden_entries(), 5), "no temporary seen")
+        self.begin_partial_put("interrupted.png", 4 * MIB)
         t0 = time.monotonic()
         rc = self.server.stop(signal.SIGTERM, timeout=10)
         self.assertEqual(rc, 0, "imgsrv exit status after SIGTERM (None: still running "
@@ -123,15 +117,7 @@ class ClientLostMidUploadTest(FaultsBase):
     def test_server_killed_mid_upload_then_restarted(self):
         # SIGKILL leaves the hidden temporary behind (nothing can clean up); it is
         # never listed, no partial file is published, and the next start removes it.
-        size = os.path.getsize(self.big_png)
-        c = self.raw_client(self.server.port)
-        c.hello()
-        reply, _ = c.request("put", body_len=0, name="crashed.png", size=size)
-        self.assertEqual(reply.get("status"), "continue", reply)
-        c.send_frame({"op": "data", "id": reply["id"]}, body_len=size)
-        with open(self.big_png, "rb") as f:
-            c.send_raw(f.read(4 * MIB))
-        self.assertTrue(wait_until(lambda: self.hidden_entries(), 5), "no temporary seen")
+        self.begin_partial_put("crashed.png", 4 * MIB)
         self.server.kill()
         stale = self.hidden_entries()
         self.assertEqual(len(stale), 1, listing(self.root))
@@ -271,11 +257,7 @@ class ServerLostBetweenCommandsTest(FaultsBase):
         time.sleep(0.3)
         self.server.proc.send_signal(signal.SIGKILL)
         self.server.proc.wait(timeout=5)
-        try:
-            proc.stdin.write(b"put two.png\nls\n")
-            proc.stdin.close()
-        except BrokenPipeError:
-            pass
+        feed_and_close(proc, b"put two.png\nls\n")
         res = finish(30)
         self.assertIn(res.returncode, (1, 2), res.describe())
         self.assertGreaterEqual(len(res.reports), 1, res.describe())

@@ -33,9 +33,9 @@ import threading
 import time
 import unittest
 
-from harness import (HOST, IMGSRV, MIB, IntegrationTest, RawClient, free_port,
-                     listing, make_png, make_png_bytes, read_bytes, sha256_file, shared_big_png,
-                     wait_until)
+from harness import (HOST, IMGSRV, MIB, IntegrationTest, RawClient, feed_and_close,
+                     free_port, listing, make_png, make_png_bytes, read_bytes, sha256_file,
+                     shared_big_png, wait_until)
 
 # ---------------------------------------------------------------------------------------
 # module-wide data: one ~40 MB PNG, made once
@@ -410,11 +410,7 @@ class ReconnectAfterRestartTest(HardeningBase):
         self.assertTrue(seen, "no report for the first ls; server log:\n" + first.log_text())
         self.assertEqual(first.stop(signal.SIGTERM), 0, first.log_text())
         second = self.start_server(port=port)
-        try:
-            proc.stdin.write(b"ls\n")
-            proc.stdin.close()
-        except BrokenPipeError:
-            pass
+        feed_and_close(proc, b"ls\n")
         res = finish(20)
         self.assertOk(res, op="list", reports=2)
         self.assertIn("reconnected", res.stderr, res.describe())
