@@ -15,14 +15,8 @@ std::span<const std::uint8_t> as_bytes(const std::string& s) {
 
 nlohmann::json file_reply(std::uint64_t id, const proto::FileInfo& info) {
   nlohmann::json h = proto::ok_reply(id);
-  h["name"] = info.name;
-  h["size"] = info.size;
-  h["mtime"] = info.mtime;
+  h.update(proto::to_json(info));
   return h;
-}
-
-void require_no_body(const RequestContext& ctx) {
-  if (ctx.body_len != 0) throw ProtocolError(Errc::bad_request, "this request takes no body");
 }
 
 // After "continue", the next frame must be the announced body.
@@ -46,7 +40,6 @@ asio::awaitable<void> await_data_frame(RequestContext& ctx, const proto::Put& re
 }  // namespace
 
 asio::awaitable<Outcome> handle_list(RequestContext& ctx, const proto::List& req) {
-  require_no_body(ctx);
   bool truncated = false;
   auto files = ctx.store.list(req.prefix, req.limit, truncated);
   nlohmann::json array = nlohmann::json::array();
@@ -60,7 +53,6 @@ asio::awaitable<Outcome> handle_list(RequestContext& ctx, const proto::List& req
 }
 
 asio::awaitable<Outcome> handle_stat(RequestContext& ctx, const proto::Stat& req) {
-  require_no_body(ctx);
   proto::FileInfo info = ctx.store.stat(req.name);
   nlohmann::json reply = file_reply(ctx.id, info);
   co_await proto::write_frame(ctx.socket, reply);
@@ -68,7 +60,6 @@ asio::awaitable<Outcome> handle_stat(RequestContext& ctx, const proto::Stat& req
 }
 
 asio::awaitable<Outcome> handle_get(RequestContext& ctx, const proto::Get& req) {
-  require_no_body(ctx);
   OpenedFile file = ctx.store.open(req.name);
   nlohmann::json reply = file_reply(ctx.id, file.info);
   co_await proto::write_head(ctx.socket, reply, file.info.size);

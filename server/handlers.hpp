@@ -1,6 +1,7 @@
 #pragma once
 // One handler per op. Each writes its own success reply and throws
 // proto::ProtocolError to refuse (the session turns that into an error reply).
+// The session has already refused a body on every op but put.
 #include <cstdint>
 #include <string>
 
