@@ -1,6 +1,7 @@
 // The handlers of the command table, and the table itself.
 #include <chrono>
 #include <ctime>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 
@@ -14,11 +15,6 @@ namespace imgsh::shell {
 namespace {
 
 using proto::Errc;
-
-std::string basename_of(const std::string& path) {
-  auto slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
 
 std::string format_time(std::int64_t seconds) {
   std::time_t t = static_cast<std::time_t>(seconds);
@@ -98,7 +94,7 @@ bool cmd_get(ShellContext& ctx, const std::vector<std::string>& args) {
 
 bool cmd_put(ShellContext& ctx, const std::vector<std::string>& args) {
   const std::string& path = args[0];
-  std::string name = args.size() > 1 ? args[1] : basename_of(path);
+  std::string name = args.size() > 1 ? args[1] : std::filesystem::path(path).filename().string();
   return remote_op(ctx, "put", name, [&] {
     UploadSource src = open_upload_source(path, name);
     auto start = std::chrono::steady_clock::now();

@@ -7,6 +7,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <random>
 
 #include "protocol/image_sniff.hpp"
@@ -18,14 +19,8 @@ namespace {
 using proto::Errc;
 
 std::string dirname_of(const std::string& path) {
-  auto slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-std::string basename_of(const std::string& path) {
-  auto slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
+  std::string parent = std::filesystem::path(path).parent_path().string();
+  return parent.empty() ? "." : parent;
 }
 
 bool exists(const std::string& path) {
@@ -81,7 +76,7 @@ Download::Download(std::string path) : path_(std::move(path)), dir_(dirname_of(p
   // No O_TMPFILE on this filesystem: a hidden temporary, removed on failure.
   std::mt19937_64 rng{std::random_device{}()};
   for (int attempt = 0; attempt < 8 && !fd_; ++attempt) {
-    temp_name_ = dir_ + "/." + basename_of(path_) + ".imgsh-part." + std::to_string(rng() % 1000000000);
+    temp_name_ = dir_ + "/." + std::filesystem::path(path_).filename().string() + ".imgsh-part." + std::to_string(rng() % 1000000000);
     fd_.reset(::open(temp_name_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
     if (!fd_ && errno != EEXIST) fail_errno(temp_name_);
   }
