@@ -9,7 +9,7 @@ namespace imgsh::shell {
 
 struct ShellContext;
 
-enum class Completion { none, remote, local };
+enum class Completion { none, remote, local, command };
 
 struct Command {
   std::string_view name;

@@ -3,8 +3,10 @@
 #include <iostream>
 
 #include "shell/command_table.hpp"
+#include "shell/interrupt.hpp"
 #include "shell/line_editor.hpp"
 #include "shell/line_parser.hpp"
+#include "shell/state_files.hpp"
 
 namespace imgsh::shell {
 namespace {
@@ -14,6 +16,23 @@ std::string_view trim(std::string_view s) {
   if (first == std::string_view::npos) return {};
   auto last = s.find_last_not_of(" \t\r");
   return s.substr(first, last - first + 1);
+}
+
+// Tab's remote candidates: asked live, bounded in count and time. A server
+// that does not answer within the timeout yields none; the client drops that
+// connection (it is out of step) and the next command reconnects.
+std::vector<std::string> remote_names_for_completion(Client& client, const std::string& prefix) {
+  constexpr std::uint64_t kMaxCandidates = 200;
+  std::vector<std::string> names;
+  client.set_reply_timeout(std::chrono::milliseconds(1000));
+  try {
+    client.ensure_connected();
+    for (auto& f : client.list(prefix, kMaxCandidates)) names.push_back(std::move(f.name));
+  } catch (const std::exception&) {
+    names.clear();
+  }
+  client.set_reply_timeout(std::chrono::milliseconds(0));
+  return names;
 }
 
 }  // namespace
@@ -36,6 +55,10 @@ bool run_command(ShellContext& ctx, const std::vector<std::string>& words) {
 bool run_line(ShellContext& ctx, std::string_view line) {
   line = trim(line);
   if (line.empty() || line.front() == '#') return true;
+  if (line.front() == '!') {  // the rest of the line goes to a local shell as typed
+    std::string rest(trim(line.substr(1)));
+    return run_command(ctx, rest.empty() ? std::vector<std::string>{"!"} : std::vector<std::string>{"!", rest});
+  }
   ParsedLine parsed = split_words(line);
   if (!parsed.error.empty()) {
     std::cerr << "imgsh: " << parsed.error << "\n";
@@ -56,13 +79,17 @@ int run_script(ShellContext& ctx, std::istream& in) {
 }
 
 int run_interactive(ShellContext& ctx) {
-  LineEditor editor("imgsh " + ctx.client.target_text() + "> ");
+  Client& client = ctx.client;
+  LineEditor editor("imgsh " + client.target_text() + "> ", history_file(),
+                    [&client](const std::string& prefix) { return remote_names_for_completion(client, prefix); });
+  client.cancel_when_readable(install_interrupt_pipe());
   while (!ctx.quit) {
     auto line = editor.read_line();
     if (!line) {
       std::cout << "\n";
       break;
     }
+    drain_interrupts();
     run_line(ctx, *line);
   }
   return 0;

@@ -12,6 +12,8 @@ struct ShellContext {
   bool interactive = false;
   bool quit = false;
   bool connection_failed = false;  // the last command failed for want of a connection
+  bool interrupted = false;        // the last command was cancelled with Ctrl-C
+  bool progress = false;           // draw progress bars (stdout is a terminal; `progress` toggles)
 };
 
 }  // namespace imgsh::shell
