@@ -80,7 +80,9 @@ CompletionResult complete_line(std::string_view line, const RemoteNames& remote_
   Completion kind = Completion::command;
   if (index > 0) {
     const Command* command = find_command(scanned.words[0]);
-    kind = command ? command->completion : Completion::none;
+    kind = !command ? Completion::none
+           : index > 1 && command->later_completion ? *command->later_completion
+                                                    : command->completion;
     if (starts_with(typed, "-")) kind = Completion::none;  // an option
   }
   std::vector<std::string> candidates;

@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
   app.formatter(std::make_shared<UsageFormatter>());
   app.add_option("-b,--batch", batch_file, "run the commands in FILE (- for stdin); stop at the first failure")
       ->type_name("FILE");
-  app.add_flag("-q,--quiet", quiet, "print no report line for commands that succeed");
+  app.add_flag("-q,--quiet", quiet, "print no report line for commands that succeed, and no progress bar");
   app.add_flag("-v,--verbose", verbose, "trace the protocol: one line per frame header sent or received, on stderr");
   app.footer(
       "Commands: ls, get, put, mget, mput, stat, lls, lcd, lpwd, !, progress, help, version, quit\n"
@@ -113,7 +113,7 @@ int main(int argc, char** argv) {
   remember_target(client.target_text());
   Reporter reporter(quiet);
   ShellContext ctx{client, reporter};
-  ctx.progress = ::isatty(STDOUT_FILENO);
+  ctx.progress = ::isatty(STDOUT_FILENO) && !quiet;  // like sftp -q, no progress meter either
   int status = 0;
   if (!command.empty()) {
     status = run_command(ctx, command) ? 0 : (ctx.connection_failed ? 2 : 1);

@@ -14,7 +14,10 @@ bool run_remote(ShellContext& ctx, std::string_view op, const std::string& file,
   ctx.connection_failed = false;
   ctx.interrupted = false;
   try {
-    if (client.ensure_connected()) std::cerr << "imgsh: reconnected to " << client.server_text() << "\n";
+    if (client.ensure_connected() || ctx.reconnected_unsaid) {
+      std::cerr << "imgsh: reconnected to " << client.server_text() << "\n";
+    }
+    ctx.reconnected_unsaid = false;
     std::string message = body();
     if (report_ok) ctx.reporter.ok(client.server_text(), op, file, message);
     return true;

@@ -21,12 +21,13 @@ std::string_view trim(std::string_view s) {
 // Tab's remote candidates: asked live, bounded in count and time. A server
 // that does not answer within the timeout yields none; the client drops that
 // connection (it is out of step) and the next command reconnects.
-std::vector<std::string> remote_names_for_completion(Client& client, const std::string& prefix) {
+std::vector<std::string> remote_names_for_completion(ShellContext& ctx, const std::string& prefix) {
   constexpr std::uint64_t kMaxCandidates = 200;
+  Client& client = ctx.client;
   std::vector<std::string> names;
   client.set_reply_timeout(std::chrono::milliseconds(1000));
   try {
-    client.ensure_connected();
+    if (client.ensure_connected()) ctx.reconnected_unsaid = true;
     for (auto& f : client.list(prefix, kMaxCandidates)) names.push_back(std::move(f.name));
   } catch (const std::exception&) {
     names.clear();
@@ -81,7 +82,7 @@ int run_script(ShellContext& ctx, std::istream& in) {
 int run_interactive(ShellContext& ctx) {
   Client& client = ctx.client;
   LineEditor editor("imgsh " + client.target_text() + "> ", history_file(),
-                    [&client](const std::string& prefix) { return remote_names_for_completion(client, prefix); });
+                    [&ctx](const std::string& prefix) { return remote_names_for_completion(ctx, prefix); });
   client.cancel_when_readable(install_interrupt_pipe());
   while (!ctx.quit) {
     auto line = editor.read_line();

@@ -14,6 +14,7 @@ struct ShellContext {
   bool connection_failed = false;  // the last command failed for want of a connection
   bool interrupted = false;        // the last command was cancelled with Ctrl-C
   bool progress = false;           // draw progress bars (stdout is a terminal; `progress` toggles)
+  bool reconnected_unsaid = false;  // Tab completion reconnected; the next command says so
 };
 
 }  // namespace imgsh::shell

@@ -213,7 +213,9 @@ class TerminalTest(IntegrationTest):
         s = self.interrupt_transfer(self.root_path("big.png"), "get big.png", "big.png")
         s.wait_prompt()
         self.assertEqual(listing(self.work), [], "no partial local file")
-        s.type("stat big.png")
+        s.type("stat bi")
+        s.keys("Tab")  # completion reconnects; the command then says so
+        self.assertLastLine(s, "> stat big.png", timeout=20)
         s.keys("Enter")
         screen = s.wait_for("stat big.png ok", timeout=20)
         self.assertIn("reconnected", screen)

@@ -52,6 +52,13 @@ TEST(Completion, RemoteNamesAreAskedWithTheTypedPrefix) {
   EXPECT_THAT(asked, ElementsAre("do", "c", "ca"));
 }
 
+TEST(Completion, LaterArgumentsFollowTheTable) {
+  auto remote = fake_server({"cat.png"});
+  EXPECT_EQ(after_tab("get cat.png /nonexistent-dir/c", remote), "get cat.png /nonexistent-dir/c");  // local
+  EXPECT_EQ(after_tab("put x.png c", remote), "put x.png c");  // a new remote name: nothing to offer
+  EXPECT_EQ(after_tab("mget dog.png c", remote), "mget dog.png cat.png ");
+}
+
 TEST(Completion, NoCandidatesLeavesTheLine) {
   auto remote = fake_server({"cat.png"});
   EXPECT_EQ(after_tab("get z", remote), "get z");
