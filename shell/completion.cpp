@@ -91,7 +91,11 @@ CompletionResult complete_line(std::string_view line, const RemoteNames& remote_
     case Completion::command: candidates = command_candidates(typed); break;
     case Completion::local: candidates = local_path_candidates(typed); break;
     case Completion::remote:
-      if (remote_names) candidates = remote_names(typed);
+      if (remote_names) {
+        RemoteCandidates remote = remote_names(typed);
+        candidates = std::move(remote.names);
+        result.truncated = remote.truncated;
+      }
       break;
   }
   std::erase_if(candidates, [&](const std::string& c) { return !starts_with(c, typed); });
@@ -101,7 +105,9 @@ CompletionResult complete_line(std::string_view line, const RemoteNames& remote_
 
   std::string_view raw = line.substr(result.word_start);
   char quote = scanned.ends_in_word ? scanned.open_quote : 0;
-  if (candidates.size() == 1) {
+  if (result.truncated) {
+    // The common part of the first names may not be common to all: complete nothing.
+  } else if (candidates.size() == 1) {
     const std::string& only = candidates.front();
     result.replacement = std::string(raw) + escape_word(std::string_view(only).substr(typed.size()), quote);
     if (only.back() != '/') {  // a directory stays open for the next component

@@ -11,14 +11,20 @@
 
 namespace imgsh::shell {
 
-// Remote names starting with the prefix; empty when the server does not answer soon.
-using RemoteNames = std::function<std::vector<std::string>(const std::string& prefix)>;
+// Remote names starting with the prefix, at most some limit (truncated: there are
+// more); none when the server does not answer soon.
+struct RemoteCandidates {
+  std::vector<std::string> names;
+  bool truncated = false;
+};
+using RemoteNames = std::function<RemoteCandidates(const std::string& prefix)>;
 
 struct CompletionResult {
   std::size_t word_start = 0;  // byte offset of the word being completed
   std::string replacement;     // the new text of line[word_start, end); empty: leave it
   std::vector<std::string> shown;  // the candidates as a listing shows them
-  bool unique() const { return shown.size() == 1; }
+  bool truncated = false;          // only the first candidates: nothing was completed
+  bool unique() const { return shown.size() == 1 && !truncated; }
 };
 
 // `line` is the text before the cursor.

@@ -92,6 +92,7 @@ unsigned char LineEditor::complete(EditLine* el) {
   }
   // A second Tab with nothing left to add: show the candidates.
   std::string listing = "\n" + format_columns(result.shown, terminal_width());
+  if (result.truncated) listing += "(the first " + std::to_string(result.shown.size()) + "; type more of the name)\n";
   std::fputs(listing.c_str(), stdout);
   std::fflush(stdout);
   return CC_REDISPLAY;

@@ -21,19 +21,19 @@ std::string_view trim(std::string_view s) {
 // Tab's remote candidates: asked live, bounded in count and time. A server
 // that does not answer within the timeout yields none; the client drops that
 // connection (it is out of step) and the next command reconnects.
-std::vector<std::string> remote_names_for_completion(ShellContext& ctx, const std::string& prefix) {
+RemoteCandidates remote_names_for_completion(ShellContext& ctx, const std::string& prefix) {
   constexpr std::uint64_t kMaxCandidates = 200;
   Client& client = ctx.client;
-  std::vector<std::string> names;
+  RemoteCandidates candidates;
   client.set_reply_timeout(std::chrono::milliseconds(1000));
   try {
     if (client.ensure_connected()) ctx.reconnected_unsaid = true;
-    for (auto& f : client.list(prefix, kMaxCandidates)) names.push_back(std::move(f.name));
+    for (auto& f : client.list(prefix, kMaxCandidates, &candidates.truncated)) candidates.names.push_back(std::move(f.name));
   } catch (const std::exception&) {
-    names.clear();
+    candidates = {};
   }
   client.set_reply_timeout(std::chrono::milliseconds(0));
-  return names;
+  return candidates;
 }
 
 }  // namespace

@@ -134,6 +134,25 @@ class TerminalTest(IntegrationTest):
         for name in ("sunset-over-sea.png", "winter.png", "from-home.png"):
             self.assertTrue(os.path.exists(self.root_path(name)), name)
 
+    def test_a_large_root_completes_from_a_bounded_listing(self):
+        src = self.root_path("cat.png")
+        for i in range(300):
+            os.link(src, self.root_path("p%03d.png" % i))
+        s = self.open()
+        s.type("get ")
+        s.keys("Tab", "Tab")  # 303 names: only the first 200 are fetched, and listed
+        s.wait_for("(the first 200; type more of the name)")
+        self.assertLastLine(s, "> get")
+        s.type("p29")
+        s.keys("Tab")
+        self.assertLastLine(s, "> get p29")
+        s.keys("Tab")
+        s.wait_for(lambda t: re.search(r"^p290\.png\s+p291\.png.*p299\.png\s*$", t, re.M),
+                   what="the ten p29x names")
+        s.type("7")
+        s.keys("Tab")
+        self.assertLastLine(s, "> get p297.png")
+
     def test_completion_does_not_freeze_on_a_silent_server(self):
         s = self.open()
         self.server.proc.send_signal(signal.SIGSTOP)

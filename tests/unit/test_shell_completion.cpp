@@ -17,12 +17,19 @@ namespace {
 
 using ::testing::ElementsAre;
 
-RemoteNames fake_server(std::vector<std::string> names, std::vector<std::string>* asked = nullptr) {
-  return [names, asked](const std::string& prefix) {
+// Like the server's list op: names with the prefix, at most `limit`.
+RemoteNames fake_server(std::vector<std::string> names, std::vector<std::string>* asked = nullptr,
+                        std::size_t limit = 200) {
+  return [names, asked, limit](const std::string& prefix) {
     if (asked) asked->push_back(prefix);
-    std::vector<std::string> out;
+    RemoteCandidates out;
     for (const auto& n : names) {
-      if (n.rfind(prefix, 0) == 0) out.push_back(n);
+      if (n.rfind(prefix, 0) != 0) continue;
+      if (out.names.size() == limit) {
+        out.truncated = true;
+        break;
+      }
+      out.names.push_back(n);
     }
     return out;
   };
@@ -57,6 +64,16 @@ TEST(Completion, LaterArgumentsFollowTheTable) {
   EXPECT_EQ(after_tab("get cat.png /nonexistent-dir/c", remote), "get cat.png /nonexistent-dir/c");  // local
   EXPECT_EQ(after_tab("put x.png c", remote), "put x.png c");  // a new remote name: nothing to offer
   EXPECT_EQ(after_tab("mget dog.png c", remote), "mget dog.png cat.png ");
+}
+
+TEST(Completion, ATruncatedListCompletesNothing) {
+  // the first two names share "a0", but "b.png" exists beyond the limit
+  auto remote = fake_server({"a01.png", "a02.png", "b.png"}, nullptr, 2);
+  CompletionResult r = complete_line("get ", remote);
+  EXPECT_TRUE(r.truncated);
+  EXPECT_FALSE(r.unique());
+  EXPECT_EQ(after_tab("get ", remote), "get ");
+  EXPECT_EQ(after_tab("get b", remote), "get b.png ");
 }
 
 TEST(Completion, NoCandidatesLeavesTheLine) {
