@@ -1,20 +1,18 @@
 #include "shell/client.hpp"
 
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 
 #include <asio/connect.hpp>
-#include <asio/posix/stream_descriptor.hpp>
-#include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
 #include "protocol/endpoint_text.hpp"
 #include "protocol/file_transfer.hpp"
 #include "protocol/version.hpp"
 #include "shell/protocol_trace.hpp"
+#include "shell/request_watch.hpp"
 
 namespace imgsh::shell {
 namespace {
@@ -51,44 +49,17 @@ T Client::run(asio::awaitable<T> task) {
   body_incomplete_ = false;
   std::optional<T> result;
   std::exception_ptr error;
-  // Ctrl-C or the reply timeout closes the socket, which ends the task.
-  bool interrupted = false;
-  bool timed_out = false;
-  auto stop = [this](bool& why) {
-    why = true;
-    asio::error_code ignored;
-    socket_.close(ignored);
-  };
-  std::optional<asio::posix::stream_descriptor> interrupt;
-  std::optional<asio::steady_timer> timer;
-  if (interrupt_fd_ >= 0) {
-    interrupt.emplace(io_, interrupt_fd_);
-    interrupt->async_wait(asio::posix::descriptor_base::wait_read, [&](asio::error_code ec) {
-      if (ec) return;
-      char buf[64];
-      while (::read(interrupt_fd_, buf, sizeof buf) > 0) {
-      }
-      stop(interrupted);
-    });
-  }
-  if (reply_timeout_.count() > 0) {
-    timer.emplace(io_, reply_timeout_);
-    timer->async_wait([&](asio::error_code ec) {
-      if (!ec) stop(timed_out);
-    });
-  }
+  RequestWatch watch(io_, socket_, interrupt_fd_, reply_timeout_);  // Ctrl-C, reply timeout
   asio::co_spawn(io_, std::move(task), [&](std::exception_ptr e, T value) {
     error = e;
     if (!e) result.emplace(std::move(value));
-    if (interrupt) interrupt->cancel();
-    if (timer) timer->cancel();
+    watch.done();
   });
   io_.restart();
   io_.run();
-  if (interrupt) interrupt->release();
-  if (error && (interrupted || timed_out)) {
+  if (error && (watch.interrupted() || watch.timed_out())) {
     disconnect();
-    if (interrupted) throw Interrupted("interrupted");
+    if (watch.interrupted()) throw Interrupted("interrupted");
     throw ConnectionError("no reply from " + server_text_ + " within " + std::to_string(reply_timeout_.count()) + " ms");
   }
   // Any failure but an error reply read in step leaves the stream unusable:
