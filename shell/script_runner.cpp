@@ -18,6 +18,14 @@ std::string_view trim(std::string_view s) {
   return s.substr(first, last - first + 1);
 }
 
+// What someone used to sftp may have meant.
+std::string_view hint_for_unknown(std::string_view word) {
+  if (word == "cd" || word == "mkdir" || word == "rmdir") return "the store has no directories; lcd changes the local one";
+  if (word == "pwd") return "the store has no directories; lpwd prints the local one";
+  if (word == "rm" || word == "del" || word == "delete" || word == "rename") return "imgsh never deletes or renames stored files";
+  return "try help";
+}
+
 // Tab's remote candidates: asked live, bounded in count and time. A server
 // that does not answer within the timeout yields none; the client drops that
 // connection (it is out of step) and the next command reconnects.
@@ -42,7 +50,7 @@ bool run_command(ShellContext& ctx, const std::vector<std::string>& words) {
   if (words.empty()) return true;
   const Command* command = find_command(words[0]);
   if (!command) {
-    std::cerr << "imgsh: unknown command '" << words[0] << "' (try help)\n";
+    std::cerr << "imgsh: unknown command '" << words[0] << "' (" << hint_for_unknown(words[0]) << ")\n";
     return false;
   }
   int argc = static_cast<int>(words.size()) - 1;

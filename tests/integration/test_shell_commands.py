@@ -160,6 +160,13 @@ class ShellCommandsTest(IntegrationTest):
         self.assertExit(res, 1)
         self.assertIn("/no/such/dir", res.stderr)
 
+    def test_sftp_habits_get_a_hint(self):
+        res = self.imgsh(self.server.addr, input="cd photos\n")
+        self.assertExit(res, 1)
+        self.assertIn("lcd changes the local one", res.stderr)
+        res = self.imgsh(self.server.addr, input="rm cat.png\n")
+        self.assertIn("never deletes", res.stderr)
+
     def test_shell_escape_status(self):
         self.assertExit(self.imgsh(self.server.addr, input="!true\n"), 0)
         self.assertExit(self.imgsh(self.server.addr, input="!exit 3\n"), 1)

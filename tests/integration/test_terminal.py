@@ -240,6 +240,20 @@ class TerminalTest(IntegrationTest):
         self.assertIn("reconnected", screen)
         self.assertRoot(["big.png", "car.png", "cat.png", "dog.png"])
 
+    def test_ctrl_c_stops_a_multi_file_get(self):
+        shutil.copyfile(shared_big_png(BIG_SIDE, 1), self.root_path("big1.png"))
+        os.link(self.root_path("big1.png"), self.root_path("big2.png"))
+        relay = self.throttle(self.server.port)
+        s = self.open(addr=relay.addr)
+        s.type("mget big*")
+        s.keys("Enter")
+        s.wait_for(lambda t: re.search(r"big1\.png .*\d+%.*ETA", t), what="the progress bar")
+        s.keys("C-c")
+        s.wait_for("get big1.png fail interrupted")
+        screen = s.wait_for("get fail some_failed: 2 of 2 files failed")
+        self.assertNotIn("big2.png ok", screen)
+        self.assertEqual(listing(self.work), [])
+
     def test_ctrl_c_during_put_leaves_nothing_on_the_server(self):
         self.interrupt_transfer(self.work_path("upload.png"), "put upload.png", "upload.png")
         # the server drops its temporary once the connection is gone
