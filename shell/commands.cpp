@@ -107,7 +107,14 @@ bool multi_put(ShellContext& ctx, const std::vector<std::string>& patterns) {
 
 bool cmd_get(ShellContext& ctx, const std::vector<std::string>& args) {
   std::string local_arg = args.size() > 1 ? expand_tilde(args[1]) : "";
-  if (has_glob_chars(args[0])) return multi_get(ctx, {args[0]}, local_arg);
+  if (has_glob_chars(args[0])) {
+    std::error_code ec;
+    if (!local_arg.empty() && local_arg.back() != '/' && !std::filesystem::is_directory(local_arg, ec)) {
+      std::cerr << "imgsh: get PATTERN LOCAL: LOCAL must be a directory (" << local_arg << " is not)\n";
+      return false;
+    }
+    return multi_get(ctx, {args[0]}, local_arg);
+  }
   return get_file(ctx, args[0], local_arg);
 }
 

@@ -2,6 +2,7 @@
 
 #include <glob.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -22,7 +23,9 @@ std::string expand_tilde(const std::string& path) {
 bool has_glob_chars(const std::string& word) { return word.find_first_of("*?[") != std::string::npos; }
 
 std::vector<std::string> expand_local_pattern(const std::string& pattern) {
-  if (!has_glob_chars(pattern)) return {expand_tilde(pattern)};
+  std::string literal = expand_tilde(pattern);
+  struct stat st {};
+  if (!has_glob_chars(pattern) || ::lstat(literal.c_str(), &st) == 0) return {literal};  // a[1].png may be a name
   std::vector<std::string> out;
   glob_t g{};
   if (::glob(pattern.c_str(), GLOB_TILDE, nullptr, &g) == 0) {

@@ -10,7 +10,10 @@ namespace {
 std::vector<proto::FileInfo> glob_listing(Client& client, const std::string& pattern) {
   std::string literal = pattern.substr(0, pattern.find_first_of("*?[\\"));
   auto files = client.list(literal, 0);
-  std::erase_if(files, [&](const proto::FileInfo& f) { return ::fnmatch(pattern.c_str(), f.name.c_str(), 0) != 0; });
+  // A name that really contains * ? [ matches itself too.
+  std::erase_if(files, [&](const proto::FileInfo& f) {
+    return f.name != pattern && ::fnmatch(pattern.c_str(), f.name.c_str(), 0) != 0;
+  });
   return files;
 }
 

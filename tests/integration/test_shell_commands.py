@@ -39,6 +39,22 @@ class ShellCommandsTest(IntegrationTest):
         self.assertOk(res, op="get", reports=4)
         self.assertEqual(listing(out), ["car.png", "cat.png", "dog.png"])
 
+    def test_names_with_glob_characters_still_transfer(self):
+        make_png(self.work_path("shot[1].png"), 8, 8, seed=31)
+        res = self.imgsh(self.server.addr, "put", "shot[1].png")
+        self.assertEqual(res.reports[0].status, "ok", res.describe())
+        self.assertTrue(os.path.exists(self.root_path("shot[1].png")))
+        out = self.mkdir("out")
+        res = self.imgsh(self.server.addr, "get", "shot[1].png", out)
+        self.assertExit(res, 0)
+        self.assertEqual(listing(out), ["shot[1].png"])
+
+    def test_get_glob_into_a_file_name_is_refused(self):
+        res = self.imgsh(self.server.addr, "get", "*.png", "one.png")
+        self.assertExit(res, 1)
+        self.assertIn("must be a directory", res.stderr)
+        self.assertEqual(listing(self.work), [])
+
     def test_glob_matching_nothing_is_an_error_naming_it(self):
         res = self.imgsh(self.server.addr, "get", "*.gif")
         self.assertExit(res, 1)
