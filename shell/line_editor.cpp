@@ -41,8 +41,9 @@ LineEditor::LineEditor(std::string prompt, std::string history_path, RemoteNames
   el_set(el_, EL_HIST, history, history_);
   // Ctrl-C is a key at the prompt (not a signal): it clears the line.
   el_set(el_, EL_SETTY, "-d", "-isig", nullptr);
-  el_set(el_, EL_ADDFN, "imgsh-complete", "complete a command, remote name or local path", &LineEditor::on_tab);
-  el_set(el_, EL_ADDFN, "imgsh-clear-line", "discard the line", &LineEditor::on_ctrl_c);
+  // The wide call: libedit keeps these strings (the narrow el_set copies them and leaks the copies).
+  el_wset(el_, EL_ADDFN, L"imgsh-complete", L"complete a command, remote name or local path", &LineEditor::on_tab);
+  el_wset(el_, EL_ADDFN, L"imgsh-clear-line", L"discard the line", &LineEditor::on_ctrl_c);
   el_set(el_, EL_BIND, "^I", "imgsh-complete", nullptr);
   el_set(el_, EL_BIND, "^C", "imgsh-clear-line", nullptr);
   el_set(el_, EL_BIND, "^R", "em-inc-search-prev", nullptr);
