@@ -31,7 +31,7 @@ bool run_remote(ShellContext& ctx, std::string_view op, const std::string& file,
   } catch (const Interrupted&) {
     ctx.interrupted = true;
     ctx.reporter.fail(client.server_text(), op, file, "interrupted",
-                      "cancelled; nothing was kept, and the next command reconnects");
+                      "cancelled; nothing kept, the next command reconnects");
   }
   return false;
 }
