@@ -58,10 +58,11 @@ int main(int argc, char** argv) {
       ->type_name("FILE");
   app.add_flag("-q,--quiet", quiet, "print no report line for commands that succeed, and no progress bar");
   app.add_flag("-v,--verbose", verbose, "trace the protocol: one line per frame header sent or received, on stderr");
-  app.footer(
-      "Commands: ls, get, put, mget, mput, stat, lls, lcd, lpwd, !, progress, help, version, quit\n"
-      "(imgsh HOST:PORT help lists them). In a script, a line starting with '-' may fail.\n"
-      "History and past targets: $XDG_STATE_HOME/imgsh (else ~/.local/state/imgsh).");
+  std::string commands;
+  for (const auto& c : command_table()) commands += (commands.empty() ? "" : ", ") + std::string(c.name);
+  app.footer("Commands: " + commands +
+             "\n(imgsh HOST:PORT help explains them). In a script, a line starting with '-' may fail.\n"
+             "History and past targets: $XDG_STATE_HOME/imgsh (else ~/.local/state/imgsh).");
   app.prefix_command();
   try {
     app.parse(argc, argv);

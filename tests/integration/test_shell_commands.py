@@ -237,6 +237,8 @@ class ShellCommandsTest(IntegrationTest):
         self.assertExit(res, 0)
         for option in ("--batch", "--quiet", "--verbose", "--version"):
             self.assertIn(option, res.stdout)
+        listed = re.search(r"^Commands: (.*)$", res.stdout, re.M).group(1).split(", ")
+        self.assertEqual(listed, self.help_commands())
 
     def test_verbose_traces_frames_on_stderr(self):
         res = self.imgsh("-v", self.server.addr, "stat", "cat.png")
