@@ -10,7 +10,7 @@ namespace imgsh::shell {
 
 struct ShellContext;
 
-enum class Completion { none, remote, local, command };
+enum class Completion { none, remote, local, local_dir, command };
 
 struct Command {
   std::string_view name;

@@ -153,7 +153,7 @@ const std::vector<Command>& command_table() {
       {"mput", {}, Completion::local, 1, kMany, "mput PATTERN...", "upload every local file the patterns match", cmd_mput},
       {"stat", {}, Completion::remote, 1, 1, "stat NAME", "show the size and modification time of NAME", cmd_stat},
       {"lls", {}, Completion::local, 0, 3, "lls [-1lh] [PATH]", "list a local directory (default: the current one)", cmd_lls},
-      {"lcd", {}, Completion::local, 0, 1, "lcd [DIR]", "change the local directory (default: home)", cmd_lcd},
+      {"lcd", {}, Completion::local_dir, 0, 1, "lcd [DIR]", "change the local directory (default: home)", cmd_lcd},
       {"lpwd", {}, Completion::none, 0, 0, "lpwd", "print the local directory", cmd_lpwd},
       {"!", {}, Completion::local, 0, kMany, "!COMMAND", "run COMMAND in a local shell (! alone: an interactive shell)", cmd_shell},
       {"progress", {}, Completion::none, 0, 1, "progress [on|off]", "toggle the progress bar of transfers", cmd_progress},

@@ -45,7 +45,7 @@ std::string last_component(const std::string& path) {
 
 }  // namespace
 
-std::vector<std::string> local_path_candidates(const std::string& typed) {
+std::vector<std::string> local_path_candidates(const std::string& typed, bool directories_only) {
   namespace fs = std::filesystem;
   if (typed == "~") return {"~/"};
   auto slash = typed.find_last_of('/');
@@ -59,6 +59,7 @@ std::vector<std::string> local_path_candidates(const std::string& typed) {
     if (!starts_with(name, base) || (name.front() == '.' && !starts_with(base, "."))) continue;
     std::error_code type_ec;
     bool is_dir = it->is_directory(type_ec);  // follows symbolic links, as cd does
+    if (directories_only && !is_dir) continue;
     out.push_back(dir_part + name + (is_dir ? "/" : ""));
   }
   std::sort(out.begin(), out.end());
@@ -90,6 +91,7 @@ CompletionResult complete_line(std::string_view line, const RemoteNames& remote_
     case Completion::none: break;
     case Completion::command: candidates = command_candidates(typed); break;
     case Completion::local: candidates = local_path_candidates(typed); break;
+    case Completion::local_dir: candidates = local_path_candidates(typed, true); break;
     case Completion::remote:
       if (remote_names) {
         RemoteCandidates remote = remote_names(typed);
@@ -118,7 +120,7 @@ CompletionResult complete_line(std::string_view line, const RemoteNames& remote_
     std::string common = common_prefix(candidates);
     result.replacement = std::string(raw) + escape_word(std::string_view(common).substr(typed.size()), quote);
   }
-  for (const auto& c : candidates) result.shown.push_back(kind == Completion::local ? last_component(c) : c);
+  for (const auto& c : candidates) result.shown.push_back(kind == Completion::local || kind == Completion::local_dir ? last_component(c) : c);
   return result;
 }
 

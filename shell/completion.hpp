@@ -32,6 +32,6 @@ CompletionResult complete_line(std::string_view line, const RemoteNames& remote_
 
 // Local paths starting with `typed` (a leading ~ or ~/ stands for $HOME);
 // directories end in '/'. Hidden entries only when the typed name starts with '.'.
-std::vector<std::string> local_path_candidates(const std::string& typed);
+std::vector<std::string> local_path_candidates(const std::string& typed, bool directories_only = false);
 
 }  // namespace imgsh::shell

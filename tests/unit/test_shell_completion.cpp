@@ -1,6 +1,10 @@
 // The shell's pure parts: what Tab makes of a line (shell/completion.hpp), that
 // every completed word parses back to the chosen name (shell/line_parser.hpp),
 // and that every command of the one table can be found, completed and explained.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
 #include <vector>
@@ -104,6 +108,20 @@ TEST(Completion, ContinuesInsideAnOpenQuote) {
   EXPECT_EQ(after_tab("get \"my holi", remote), "get \"my holiday.png\" ");
   EXPECT_EQ(after_tab("get 'my h", remote), "get 'my ho");
   EXPECT_EQ(after_tab("get my\\ h", remote), "get my\\ ho");
+}
+
+TEST(Completion, LocalPathsAndDirectoriesOnlyForLcd) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("imgsh-completion-test-" + std::to_string(::getpid()));
+  fs::create_directories(dir / "snapshots");
+  std::ofstream(dir / "snap.png") << "x";
+  std::ofstream(dir / ".snap-hidden.png") << "x";
+  std::string base = dir.string() + "/sn";
+  EXPECT_THAT(complete_line("put " + base, {}).shown, ElementsAre("snap.png", "snapshots/"));
+  EXPECT_EQ(after_tab("lcd " + base, {}), "lcd " + dir.string() + "/snapshots/");  // a directory: no space
+  EXPECT_EQ(after_tab("put " + dir.string() + "/snap.", {}), "put " + dir.string() + "/snap.png ");
+  EXPECT_THAT(complete_line("put " + dir.string() + "/.sn", {}).shown, ElementsAre(".snap-hidden.png"));
+  fs::remove_all(dir);
 }
 
 TEST(LineParser, ScanReportsWordStartsAndOpenQuote) {
