@@ -8,6 +8,7 @@
 #include "server/graceful_close.hpp"
 #include "server/handlers.hpp"
 #include "server/log_text.hpp"
+#include "server/put_trailer.hpp"
 #include "protocol/version.hpp"
 
 namespace imgsh::server {
@@ -98,10 +99,13 @@ void Session::check_sequence(const proto::Request& request) {
   if (std::holds_alternative<proto::Data>(request.body)) {
     throw ProtocolError(Errc::bad_request, "a data frame must follow a put announcement and its continue reply");
   }
+  if (std::holds_alternative<proto::Checksum>(request.body)) {
+    throw ProtocolError(Errc::bad_request, "a checksum frame must follow a put body");
+  }
 }
 
 asio::awaitable<std::string> Session::dispatch(const proto::Request& request, std::uint64_t body_len) {
-  RequestContext ctx{socket_, reader_, store_, options_, request.id, body_len, closing_};
+  RequestContext ctx{socket_, reader_, store_, options_, request.id, body_len, closing_, trailer_due_};
   if (!std::holds_alternative<proto::Put>(request.body) && body_len != 0) {
     throw ProtocolError(Errc::bad_request, std::string(proto::op_name(request.body)) + " takes no body");
   }
@@ -142,6 +146,7 @@ asio::awaitable<void> Session::serve(const proto::FrameHead& head) {
   std::string file = requested_name(head.header);
   std::string what = op + (file.empty() ? "" : " " + file);
   std::optional<ProtocolError> refusal;
+  trailer_due_ = op == "put" && head.body_len > 0;
   try {
     proto::Request request = proto::parse_request(head.header, id);
     check_sequence(request);
@@ -162,11 +167,18 @@ asio::awaitable<void> Session::serve(const proto::FrameHead& head) {
     closing_ = true;  // the stream is no longer in step
     id = 0;
   }
-  // A body still on its way is read and dropped when small; a large one is
-  // not worth reading: reply and close instead.
-  if (reader_.in_body()) {
+  // A body still on its way (and a put body's checksum trailer) is read and
+  // dropped when small; a large one is not worth reading: reply and close instead.
+  if (reader_.in_body() || trailer_due_) {
     if (reader_.body_remaining() <= options_.inline_put_max && !closing_) {
       co_await reader_.skip_body();
+      if (trailer_due_) {
+        try {
+          co_await read_put_trailer(reader_, id, closing_);
+        } catch (const ProtocolError&) {
+          // Not the trailer: closing_ is set; the refusal still goes out first.
+        }
+      }
     } else {
       closing_ = true;
     }

@@ -40,6 +40,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool closing_ = false;
   bool idle_ = true;
   bool linger_ = false;  // closing on a refusal: let the last reply reach the client
+  bool trailer_due_ = false;  // a put body's checksum trailer is still to come
 };
 
 }  // namespace imgsh::server
