@@ -59,7 +59,7 @@ class DurabilityTest(IntegrationTest):
         self.assertLess(dir_sync, reply, "the ok reply went out before the directory was synced")
 
     def test_no_fsync_skips_it(self):
-        text = self.traced_put()
+        text = self.traced_put("--no-fsync")
         self.assertRegex(text, r'renameat2\(.*"photo\.jpeg"')
         self.assertNotRegex(text, r"\bf(data)?sync\(")
 
