@@ -13,11 +13,12 @@ cannot hold a session for ever, and a crowd of them does not delay a fresh clien
 import os
 import socket
 import struct
+import subprocess
 import threading
 import time
 import unittest
 
-from harness import (MIB, IntegrationTest, RawClient, make_png, make_png_bytes, read_bytes,
+from harness import (IMGSRV, MIB, IntegrationTest, RawClient, make_png, make_png_bytes, read_bytes,
                      wait_until, xxh3_hex)
 
 
@@ -104,6 +105,24 @@ class TimeoutTest(LimitsBase):
                         self.server.log_text())
         self.assertServerServes(self.server)
         self.assertTrue(os.path.exists(big))
+
+
+class TimeoutOptionsTest(IntegrationTest):
+    def test_timeouts_must_be_positive(self):
+        for option in ("--header-timeout", "--idle-timeout", "--body-timeout"):
+            for value in ("0", "-1", "soon"):
+                with self.subTest(option=option, value=value):
+                    res = subprocess.run([IMGSRV, option, value, "7070"], stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE, timeout=10)
+                    self.assertEqual(res.returncode, 2, res.stderr)
+                    self.assertIn(option, res.stderr.decode())
+
+    def test_help_lists_timeouts_and_no_fsync(self):
+        res = subprocess.run([IMGSRV, "--help"], stdout=subprocess.PIPE, timeout=10)
+        text = res.stdout.decode()
+        for option in ("--header-timeout SECONDS:POSITIVE=10", "--idle-timeout SECONDS:POSITIVE=300",
+                       "--body-timeout SECONDS:POSITIVE=30", "--no-fsync"):
+            self.assertIn(option, text)
 
 
 class SlowlorisTest(LimitsBase):
