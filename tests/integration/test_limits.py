@@ -86,9 +86,9 @@ class TimeoutTest(LimitsBase):
         c.send_frame({"op": "put", "id": rid, "name": "slow.png", "size": len(data)}, b"",
                      body_len=len(data))
         piece = len(data) // 5 + 1
-        for i in range(0, len(data), piece):  # 5 pieces, 0.5 s apart: 2.5 s > the 1 s limit
+        for i in range(0, len(data), piece):  # 5 pieces, 0.3 s apart: 1.5 s > the 1 s limit
             c.send_raw(data[i:i + piece])
-            time.sleep(0.5)
+            time.sleep(0.3)
         c.send_trailer(rid, data)
         reply, _ = c.recv_frame()
         self.assertEqual(reply.get("status"), "ok", reply)
