@@ -23,6 +23,7 @@ enum class Errc {
   busy,
   timeout,
   internal,
+  checksum_mismatch,
 };
 
 std::string_view to_string(Errc code);

@@ -1,5 +1,7 @@
 #include "protocol/messages.hpp"
 
+#include "protocol/checksum.hpp"
+
 namespace imgsh::proto {
 namespace {
 
@@ -27,6 +29,12 @@ std::uint64_t need_uint(const json& header, const char* key) {
 std::string opt_string(const json& header, const char* key) { return field(header, key) ? need_string(header, key) : ""; }
 std::uint64_t opt_uint(const json& header, const char* key) { return field(header, key) ? need_uint(header, key) : 0; }
 
+std::string need_xxh3(const json& header) {
+  std::string text = need_string(header, "xxh3");
+  if (!is_xxh3_hex(text)) throw ProtocolError(Errc::bad_request, "field 'xxh3' must be 32 lowercase hex digits");
+  return text;
+}
+
 struct OpName {
   std::string_view operator()(const Hello&) const { return "hello"; }
   std::string_view operator()(const List&) const { return "list"; }
@@ -35,6 +43,7 @@ struct OpName {
   std::string_view operator()(const Put&) const { return "put"; }
   std::string_view operator()(const Data&) const { return "data"; }
   std::string_view operator()(const Bye&) const { return "bye"; }
+  std::string_view operator()(const Checksum&) const { return "checksum"; }
 };
 
 struct HeaderFields {
@@ -55,6 +64,7 @@ struct HeaderFields {
   }
   void operator()(const Data&) const {}
   void operator()(const Bye&) const {}
+  void operator()(const Checksum& r) const { h["xxh3"] = r.xxh3; }
 };
 
 }  // namespace
@@ -88,6 +98,8 @@ Request parse_request(const nlohmann::json& header, std::uint64_t& id_out) {
     r.body = Data{};
   } else if (op == "bye") {
     r.body = Bye{};
+  } else if (op == "checksum") {
+    r.body = Checksum{need_xxh3(header)};
   } else {
     if (op.size() > 64) op = op.substr(0, 64) + "...";
     throw ProtocolError(Errc::unknown_op, "unknown op '" + op + "'");
@@ -96,7 +108,9 @@ Request parse_request(const nlohmann::json& header, std::uint64_t& id_out) {
 }
 
 nlohmann::json to_json(const FileInfo& info) {
-  return {{"name", info.name}, {"size", info.size}, {"mtime", info.mtime}};
+  json j = {{"name", info.name}, {"size", info.size}, {"mtime", info.mtime}};
+  if (!info.xxh3.empty()) j["xxh3"] = info.xxh3;
+  return j;
 }
 
 FileInfo file_info_from_json(const nlohmann::json& j) {
@@ -105,6 +119,7 @@ FileInfo file_info_from_json(const nlohmann::json& j) {
   const json* m = field(j, "mtime");
   if (!m || !m->is_number_integer()) throw ProtocolError(Errc::bad_request, "field 'mtime' must be an integer");
   info.mtime = m->get<std::int64_t>();
+  if (field(j, "xxh3")) info.xxh3 = need_xxh3(j);
   return info;
 }
 

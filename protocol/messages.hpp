@@ -38,8 +38,13 @@ struct Put {
 };
 struct Data {};
 struct Bye {};
+// The trailer that follows every put body (inline put or data frame), with
+// the same id and body_len 0: the XXH3-128 of the bytes sent (checksum.hpp).
+struct Checksum {
+  std::string xxh3;
+};
 
-using RequestBody = std::variant<Hello, List, Stat, Get, Put, Data, Bye>;
+using RequestBody = std::variant<Hello, List, Stat, Get, Put, Data, Bye, Checksum>;
 
 struct Request {
   std::uint64_t id = 0;
@@ -65,6 +70,7 @@ struct FileInfo {
   std::string name;
   std::uint64_t size = 0;
   std::int64_t mtime = 0;  // seconds since the epoch
+  std::string xxh3{};      // stat and get replies: the content's checksum; empty in lists
 };
 
 nlohmann::json to_json(const FileInfo& info);

@@ -9,8 +9,9 @@ packages=(
   libgtest-dev libgmock-dev libedit-dev libssl-dev libxxhash-dev libcli11-dev
   python3 libjpeg-turbo-progs socat
   # tests: completion scripts (zsh/fish -n, bash-completion), pty sessions, the fuzz
-  # target (clang + libFuzzer runtime), network namespaces, TLS certificates, checksums
-  zsh fish bash-completion tmux clang-14 libclang-rt-14-dev iproute2 openssl xxhash
+  # target (clang + libFuzzer runtime), network namespaces, TLS certificates, checksums,
+  # the durability test (strace)
+  zsh fish bash-completion tmux clang-14 libclang-rt-14-dev iproute2 openssl xxhash strace
 )
 
 missing=()

@@ -1,7 +1,9 @@
 #include "server/handlers.hpp"
 
+#include "protocol/checksum.hpp"
 #include "protocol/file_transfer.hpp"
 #include "protocol/image_sniff.hpp"
+#include "server/put_trailer.hpp"
 
 namespace imgsh::server {
 namespace {
@@ -35,6 +37,7 @@ asio::awaitable<void> await_data_frame(RequestContext& ctx, const proto::Put& re
     throw ProtocolError(Errc::bad_request, "expected the data frame of put " + std::to_string(ctx.id) + " with " +
                                                std::to_string(req.size) + " bytes");
   }
+  ctx.trailer_due = true;
 }
 
 }  // namespace
@@ -83,6 +86,7 @@ asio::awaitable<Outcome> handle_put(RequestContext& ctx, const proto::Put& req) 
   }
   Upload upload = ctx.store.begin_upload(req.name, req.size, ctx.options.max_file_size);
   proto::SniffBuffer sniff;
+  proto::Xxh3Hasher hasher;
   bool content_checked = false;
   auto check_content = [&] {
     if (auto problem = proto::check_content(req.name, sniff.bytes())) throw ProtocolError(Errc::not_an_image, *problem);
@@ -96,9 +100,17 @@ asio::awaitable<Outcome> handle_put(RequestContext& ctx, const proto::Put& req) 
       if (sniff.full()) check_content();
     }
     upload.write(piece);
+    hasher.update(piece);
+  }
+  std::string sent = co_await read_put_trailer(ctx.reader, ctx.id, ctx.close_after);
+  ctx.trailer_due = false;
+  std::string received = hasher.hex();
+  if (sent != received) {
+    throw ProtocolError(Errc::checksum_mismatch, req.name + ": the bytes received (xxh3 " + received +
+                                                     ") differ from the bytes sent (xxh3 " + sent + "); nothing stored");
   }
   if (!content_checked) check_content();
-  proto::FileInfo info = upload.publish();
+  proto::FileInfo info = upload.publish(received);
   nlohmann::json reply = file_reply(ctx.id, info);
   co_await proto::write_frame(ctx.socket, reply);
   co_return Outcome{"stored " + std::to_string(info.size) + " bytes"};

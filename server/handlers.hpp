@@ -23,6 +23,7 @@ struct RequestContext {
   std::uint64_t id;
   std::uint64_t body_len;
   bool& close_after;  // set when the connection cannot go on after this request
+  bool& trailer_due;  // a put body's checksum trailer is still to be read
 };
 
 // What the summary log line says about a request that succeeded.

@@ -68,8 +68,22 @@ int main(int argc, char** argv) {
       ->transform(CLI::AsSizeValue(false))
       ->capture_default_str();
   app.add_option("--threads", options.threads, "worker threads (default: one per core)")->type_name("N");
+  app.add_option("--header-timeout", options.header_timeout, "seconds a client may take to send a request header")
+      ->type_name("SECONDS")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--idle-timeout", options.idle_timeout, "seconds a connection may stay idle between requests")
+      ->type_name("SECONDS")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--body-timeout", options.body_timeout, "seconds a transfer may stall before it is abandoned")
+      ->type_name("SECONDS")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   bool no_fsync = false;
-  app.add_flag("--no-fsync", no_fsync, "acknowledge puts before the data reaches the disk (faster, less safe)");
+  app.add_flag("--no-fsync", no_fsync,
+               "acknowledge puts before data and directory entry reach the disk (faster; an acknowledged file may be "
+               "lost in a crash)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

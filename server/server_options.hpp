@@ -17,6 +17,12 @@ struct ServerOptions {
   unsigned threads = 0;  // 0: one per core
   bool fsync = true;
   double shutdown_grace_seconds = 5.0;
+  // Seconds (session_watchdog.hpp): a started frame header must be complete
+  // within header_timeout; a session may wait idle_timeout for its next
+  // request; a request ends after body_timeout without a byte moving.
+  double header_timeout = 10.0;
+  double idle_timeout = 300.0;
+  double body_timeout = 30.0;
 };
 
 }  // namespace imgsh::server

@@ -2,12 +2,17 @@
 
 #include <optional>
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/use_awaitable.hpp>
+
 #include <spdlog/spdlog.h>
 
 #include "protocol/endpoint_text.hpp"
 #include "server/graceful_close.hpp"
 #include "server/handlers.hpp"
 #include "server/log_text.hpp"
+#include "server/put_trailer.hpp"
 #include "protocol/version.hpp"
 
 namespace imgsh::server {
@@ -21,6 +26,10 @@ std::string requested_name(const nlohmann::json& header) {
   return it != header.end() && it->is_string() ? log_safe(it->get<std::string>()) : "";
 }
 
+SessionWatchdog::Duration seconds(double s) {
+  return std::chrono::duration_cast<SessionWatchdog::Duration>(std::chrono::duration<double>(s));
+}
+
 std::string requested_op(const nlohmann::json& header) {
   auto it = header.find("op");
   return it != header.end() && it->is_string() ? log_safe(it->get<std::string>(), 32) : "?";
@@ -29,7 +38,7 @@ std::string requested_op(const nlohmann::json& header) {
 }  // namespace
 
 Session::Session(asio::ip::tcp::socket socket, const Store& store, const ServerOptions& options)
-    : socket_(std::move(socket)), reader_(socket_), store_(store), options_(options) {
+    : socket_(std::move(socket)), reader_(socket_), store_(store), options_(options), watchdog_(socket_) {
   asio::error_code ec;
   auto ep = socket_.remote_endpoint(ec);
   peer_ = ec ? "?" : proto::endpoint_text(ep);
@@ -50,17 +59,30 @@ asio::awaitable<void> Session::run() {
   spdlog::info("{} connected", peer_);
   std::string end = "closed";
   std::optional<ProtocolError> frame_error;
+  asio::co_spawn(executor(), [self]() -> asio::awaitable<void> { co_await self->watchdog_.run(); }, asio::detached);
+  using Phase = SessionWatchdog::Phase;
   try {
     while (!closing_) {
       idle_ = true;
+      if (reader_.idle()) {
+        watchdog_.arm(Phase::idle, seconds(options_.idle_timeout));
+        co_await socket_.async_wait(asio::ip::tcp::socket::wait_read, asio::use_awaitable);
+      }
+      watchdog_.arm(Phase::header, seconds(options_.header_timeout));
       proto::FrameHead head = co_await reader_.read_header();
       idle_ = false;
+      watchdog_.arm(Phase::request, seconds(options_.body_timeout));
       co_await serve(head);
     }
   } catch (const ProtocolError& e) {
     frame_error = e;
   } catch (const asio::system_error& e) {
-    if (e.code() == asio::error::eof) {
+    if (auto phase = watchdog_.fired()) {
+      end = std::string("timed out (") + phase_name(*phase) + ")";
+      // A client that still takes our bytes is told why; one that does not
+      // would only stall the reply too.
+      if (!watchdog_.peer_not_reading()) frame_error = ProtocolError(Errc::timeout, timeout_message(*phase));
+    } else if (e.code() == asio::error::eof) {
       end = "closed by client";
     } else if (e.code() == asio::error::operation_aborted || closing_) {
       end = "closed at shutdown";
@@ -71,9 +93,10 @@ asio::awaitable<void> Session::run() {
     spdlog::error("{} {}", peer_, e.what());
     end = "closed after an internal error";
   }
+  watchdog_.disarm();
   if (frame_error) {
     spdlog::warn("{} {} {}", peer_, to_string(frame_error->code()), frame_error->what());
-    end = "closed after a framing error";
+    if (frame_error->code() != Errc::timeout) end = "closed after a framing error";
     linger_ = true;
     nlohmann::json reply = proto::error_reply(0, frame_error->code(), frame_error->what());
     try {
@@ -85,7 +108,19 @@ asio::awaitable<void> Session::run() {
   asio::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
+  watchdog_.stop();
   spdlog::info("{} {}", peer_, end);
+}
+
+std::string Session::timeout_message(SessionWatchdog::Phase phase) const {
+  switch (phase) {
+    case SessionWatchdog::Phase::idle:
+      return "no request for " + fmt::format("{:g}", options_.idle_timeout) + " s; closing";
+    case SessionWatchdog::Phase::header:
+      return "request header not complete after " + fmt::format("{:g}", options_.header_timeout) + " s; closing";
+    default:
+      return "transfer stalled for " + fmt::format("{:g}", options_.body_timeout) + " s; closing";
+  }
 }
 
 void Session::check_sequence(const proto::Request& request) {
@@ -98,10 +133,13 @@ void Session::check_sequence(const proto::Request& request) {
   if (std::holds_alternative<proto::Data>(request.body)) {
     throw ProtocolError(Errc::bad_request, "a data frame must follow a put announcement and its continue reply");
   }
+  if (std::holds_alternative<proto::Checksum>(request.body)) {
+    throw ProtocolError(Errc::bad_request, "a checksum frame must follow a put body");
+  }
 }
 
 asio::awaitable<std::string> Session::dispatch(const proto::Request& request, std::uint64_t body_len) {
-  RequestContext ctx{socket_, reader_, store_, options_, request.id, body_len, closing_};
+  RequestContext ctx{socket_, reader_, store_, options_, request.id, body_len, closing_, trailer_due_};
   if (!std::holds_alternative<proto::Put>(request.body) && body_len != 0) {
     throw ProtocolError(Errc::bad_request, std::string(proto::op_name(request.body)) + " takes no body");
   }
@@ -142,6 +180,7 @@ asio::awaitable<void> Session::serve(const proto::FrameHead& head) {
   std::string file = requested_name(head.header);
   std::string what = op + (file.empty() ? "" : " " + file);
   std::optional<ProtocolError> refusal;
+  trailer_due_ = op == "put" && head.body_len > 0;
   try {
     proto::Request request = proto::parse_request(head.header, id);
     check_sequence(request);
@@ -150,7 +189,11 @@ asio::awaitable<void> Session::serve(const proto::FrameHead& head) {
   } catch (const ProtocolError& e) {
     refusal = e;
   } catch (const asio::system_error& e) {
-    spdlog::info("{} {} fail connection_lost: {}", peer_, what, e.code().message());
+    if (auto phase = watchdog_.fired()) {
+      spdlog::info("{} {} fail timeout: {}", peer_, what, timeout_message(*phase));
+    } else {
+      spdlog::info("{} {} fail connection_lost: {}", peer_, what, e.code().message());
+    }
     throw;
   } catch (const std::exception& e) {
     spdlog::info("{} {} fail internal: {}", peer_, what, log_safe(e.what()));
@@ -162,11 +205,18 @@ asio::awaitable<void> Session::serve(const proto::FrameHead& head) {
     closing_ = true;  // the stream is no longer in step
     id = 0;
   }
-  // A body still on its way is read and dropped when small; a large one is
-  // not worth reading: reply and close instead.
-  if (reader_.in_body()) {
+  // A body still on its way (and a put body's checksum trailer) is read and
+  // dropped when small; a large one is not worth reading: reply and close instead.
+  if (reader_.in_body() || trailer_due_) {
     if (reader_.body_remaining() <= options_.inline_put_max && !closing_) {
       co_await reader_.skip_body();
+      if (trailer_due_) {
+        try {
+          co_await read_put_trailer(reader_, id, closing_);
+        } catch (const ProtocolError&) {
+          // Not the trailer: closing_ is set; the refusal still goes out first.
+        }
+      }
     } else {
       closing_ = true;
     }

@@ -11,6 +11,7 @@
 #include "protocol/frame_stream.hpp"
 #include "protocol/messages.hpp"
 #include "server/server_options.hpp"
+#include "server/session_watchdog.hpp"
 #include "server/store.hpp"
 
 namespace imgsh::server {
@@ -30,6 +31,7 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> serve(const proto::FrameHead& head);
   asio::awaitable<std::string> dispatch(const proto::Request& request, std::uint64_t body_len);
   void check_sequence(const proto::Request& request);
+  std::string timeout_message(SessionWatchdog::Phase phase) const;
 
   asio::ip::tcp::socket socket_;
   proto::FrameReader<asio::ip::tcp::socket> reader_;
@@ -40,6 +42,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool closing_ = false;
   bool idle_ = true;
   bool linger_ = false;  // closing on a refusal: let the last reply reach the client
+  bool trailer_due_ = false;  // a put body's checksum trailer is still to come
+  SessionWatchdog watchdog_;
 };
 
 }  // namespace imgsh::server

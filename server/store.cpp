@@ -15,6 +15,7 @@
 
 #include "protocol/file_transfer.hpp"
 #include "protocol/names.hpp"
+#include "server/checksum_cache.hpp"
 
 namespace imgsh::server {
 namespace {
@@ -92,14 +93,7 @@ std::vector<proto::FileInfo> Store::list(const std::string& prefix, std::uint64_
   return files;
 }
 
-proto::FileInfo Store::stat(const std::string& name) const {
-  require_valid_name(name);
-  struct stat st {};
-  if (::fstatat(root_fd_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) {
-    throw StoreError(Errc::not_found, name + ": no such file on the server");
-  }
-  return info_from_stat(name, st);
-}
+proto::FileInfo Store::stat(const std::string& name) const { return open(name).info; }
 
 OpenedFile Store::open(const std::string& name) const {
   require_valid_name(name);
@@ -112,7 +106,13 @@ OpenedFile Store::open(const std::string& name) const {
   if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
     throw StoreError(Errc::not_found, name + ": no such file on the server");
   }
-  return {std::move(fd), info_from_stat(name, st)};
+  proto::FileInfo info = info_from_stat(name, st);
+  try {
+    info.xxh3 = file_checksum(fd.get(), st);
+  } catch (const std::exception& e) {
+    throw StoreError(Errc::internal, name + ": cannot read: " + e.what());
+  }
+  return {std::move(fd), std::move(info)};
 }
 
 void Store::check_upload(const std::string& name, std::uint64_t size, std::uint64_t max_file_size) const {
@@ -181,13 +181,14 @@ void Upload::write(std::span<const std::uint8_t> bytes) {
   }
 }
 
-proto::FileInfo Upload::publish() {
+proto::FileInfo Upload::publish(std::string_view xxh3) {
   int root = store_->root_fd_.get();
+  struct stat st {};
+  if (::fstat(fd_.get(), &st) != 0) throw StoreError(Errc::internal, errno_text(name_ + ": fstat"));
+  if (!xxh3.empty()) cache_checksum(fd_.get(), st, xxh3);
   if (store_->fsync_ && ::fsync(fd_.get()) != 0) {
     throw StoreError(errno == ENOSPC ? Errc::no_space : Errc::internal, errno_text(name_ + ": fsync"));
   }
-  struct stat st {};
-  if (::fstat(fd_.get(), &st) != 0) throw StoreError(Errc::internal, errno_text(name_ + ": fstat"));
   // RENAME_NOREPLACE fails with EEXIST if the name appeared meanwhile: of two
   // racing uploads exactly one wins. Filesystems without it get link+unlink.
   int rc = ::renameat2(root, temp_name_.c_str(), root, name_.c_str(), RENAME_NOREPLACE);
@@ -202,7 +203,9 @@ proto::FileInfo Upload::publish() {
   done_ = true;
   fd_.reset();
   if (store_->fsync_) ::fsync(root);
-  return info_from_stat(name_, st);
+  proto::FileInfo info = info_from_stat(name_, st);
+  info.xxh3 = xxh3;
+  return info;
 }
 
 }  // namespace imgsh::server

@@ -35,9 +35,10 @@ class Upload {
   ~Upload();
 
   void write(std::span<const std::uint8_t> bytes);  // throws StoreError(no_space/internal)
-  // Flushes (unless fsync is off) and publishes under the final name.
+  // Caches the verified checksum `xxh3` (checksum_cache.hpp), flushes (unless
+  // fsync is off) and publishes under the final name.
   // Throws StoreError(exists) if the name appeared meanwhile.
-  proto::FileInfo publish();
+  proto::FileInfo publish(std::string_view xxh3 = {});
 
  private:
   friend class Store;
@@ -68,6 +69,7 @@ class Store {
 
   // Sorted bytewise; only regular files with valid image names.
   std::vector<proto::FileInfo> list(const std::string& prefix, std::uint64_t limit, bool& truncated) const;
+  // Both report the file's checksum (cached, or computed on demand).
   proto::FileInfo stat(const std::string& name) const;  // throws StoreError(not_found)
   OpenedFile open(const std::string& name) const;       // throws StoreError(not_found)
 

@@ -8,6 +8,7 @@
 #include <asio/connect.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include "protocol/checksum.hpp"
 #include "protocol/endpoint_text.hpp"
 #include "protocol/file_transfer.hpp"
 #include "protocol/version.hpp"
@@ -201,6 +202,8 @@ proto::FileInfo Client::get(const std::string& name, int out_fd, const ProgressF
     proto::Reply reply = co_await request(get, &head);
     proto::FileInfo info = file_info_from_reply(reply.fields);
     if (head.body_len != info.size) throw RemoteError(Errc::bad_frame, "get reply body does not match its size");
+    if (info.xxh3.empty()) throw RemoteError(Errc::bad_frame, "get reply carries no xxh3 checksum");
+    proto::Xxh3Hasher hasher;
     std::uint64_t done = 0;
     while (true) {
       auto piece = co_await reader_->read_body_some();
@@ -210,15 +213,22 @@ proto::FileInfo Client::get(const std::string& name, int out_fd, const ProgressF
       } catch (const std::system_error& e) {
         throw LocalIoError(std::string("cannot write the local file: ") + e.code().message());
       }
+      hasher.update(piece);
       done += piece.size();
       if (progress) progress(done);
+    }
+    if (std::string received = hasher.hex(); received != info.xxh3) {
+      error_in_step_ = true;  // the whole reply was read: the connection goes on
+      throw RemoteError(Errc::checksum_mismatch, name + ": the bytes received (xxh3 " + received +
+                                                     ") differ from the server's file (xxh3 " + info.xxh3 +
+                                                     "); the local file was not kept");
     }
     co_return info;
   }());
 }
 
 asio::awaitable<proto::Reply> Client::send_body_then_reply(std::uint64_t id, int in_fd, std::uint64_t size,
-                                                           const ProgressFn& progress) {
+                                                           const std::string& xxh3, const ProgressFn& progress) {
   try {
     // In pieces, so that a progress bar moves.
     constexpr std::uint64_t kPiece = 1ull << 20;
@@ -228,6 +238,9 @@ asio::awaitable<proto::Reply> Client::send_body_then_reply(std::uint64_t id, int
       done += piece;
       if (progress) progress(done);
     }
+    nlohmann::json trailer = proto::to_header(proto::Request{id, proto::Checksum{xxh3}});
+    trace_frame_sent(trailer, 0);
+    co_await proto::write_frame(socket_, trailer);
   } catch (const proto::ProtocolError&) {
     body_incomplete_ = true;
     throw LocalIoError("the local file changed size while it was being sent");
@@ -245,13 +258,19 @@ asio::awaitable<proto::Reply> Client::send_body_then_reply(std::uint64_t id, int
 proto::FileInfo Client::put(const std::string& name, int in_fd, std::uint64_t size, const ProgressFn& progress) {
   return run([&]() -> asio::awaitable<proto::FileInfo> {
     if (!reader_) throw ConnectionError("not connected to " + target_text_);
+    std::string xxh3;
+    try {
+      xxh3 = proto::xxh3_of_file(in_fd, size);
+    } catch (const std::exception& e) {
+      throw LocalIoError(std::string("cannot read the local file: ") + e.what());
+    }
     std::uint64_t id = next_id();
     nlohmann::json put = proto::to_header(proto::Request{id, proto::Put{name, size}});
     proto::Reply reply;
     if (size <= limits_.inline_put_max) {
       trace_frame_sent(put, size);
       co_await proto::write_head(socket_, put, size);
-      reply = co_await send_body_then_reply(id, in_fd, size, progress);
+      reply = co_await send_body_then_reply(id, in_fd, size, xxh3, progress);
     } else {
       // Announce first: a refusal (exists, too_large, no_space) costs no body.
       trace_frame_sent(put, 0);
@@ -261,7 +280,7 @@ proto::FileInfo Client::put(const std::string& name, int in_fd, std::uint64_t si
       nlohmann::json data = proto::to_header(proto::Request{id, proto::Data{}});
       trace_frame_sent(data, size);
       co_await proto::write_head(socket_, data, size);
-      reply = co_await send_body_then_reply(id, in_fd, size, progress);
+      reply = co_await send_body_then_reply(id, in_fd, size, xxh3, progress);
     }
     co_return file_info_from_reply(reply.fields);
   }());

@@ -67,6 +67,8 @@ class Client {
   proto::FileInfo stat(const std::string& name);
   // Writes the file's bytes to out_fd. A local write failure throws
   // LocalIoError (and disconnects, since the rest of the body is unread).
+  // Bytes that do not match the server's checksum throw
+  // RemoteError(checksum_mismatch): the caller must not keep out_fd's file.
   proto::FileInfo get(const std::string& name, int out_fd, const ProgressFn& progress = {});
   proto::FileInfo put(const std::string& name, int in_fd, std::uint64_t size, const ProgressFn& progress = {});
   void bye();
@@ -82,7 +84,8 @@ class Client {
   template <class T>
   T run(asio::awaitable<T> task);
   asio::awaitable<proto::Reply> read_reply(std::uint64_t id, proto::FrameHead* head_out = nullptr);
-  asio::awaitable<proto::Reply> send_body_then_reply(std::uint64_t id, int in_fd, std::uint64_t size, const ProgressFn& progress);
+  asio::awaitable<proto::Reply> send_body_then_reply(std::uint64_t id, int in_fd, std::uint64_t size, const std::string& xxh3,
+                                                     const ProgressFn& progress);
   bool peer_closed_or_out_of_step();
   asio::awaitable<proto::Reply> request(const proto::RequestBody& body, proto::FrameHead* head_out = nullptr);
   std::uint64_t next_id() { return ++last_id_; }

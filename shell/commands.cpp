@@ -41,7 +41,7 @@ bool cmd_stat(ShellContext& ctx, const std::vector<std::string>& args) {
   return remote_op(ctx, "stat", name, [&] {
     check_remote_name(name);
     auto info = ctx.client.stat(name);
-    return std::to_string(info.size) + " bytes, modified " + format_time(info.mtime);
+    return std::to_string(info.size) + " bytes, modified " + format_time(info.mtime) + ", xxh3 " + info.xxh3;
   });
 }
 

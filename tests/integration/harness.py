@@ -75,6 +75,14 @@ def sha256_bytes(data):
     return hashlib.sha256(data).hexdigest()
 
 
+def xxh3_hex(data=None, path=None):
+    """XXH3-128 as `xxhsum -H2` prints it (the wire form of "xxh3"), of bytes or a file."""
+    args = ["xxhsum", "-H2", path if path is not None else "-"]
+    res = subprocess.run(args, input=data if path is None else None, stdout=subprocess.PIPE,
+                         check=True, timeout=60)
+    return res.stdout.split()[0].decode()
+
+
 def listing(directory):
     """Every entry of a directory, hidden ones included, sorted."""
     return sorted(os.listdir(directory))
@@ -500,13 +508,20 @@ class RawClient:
             raise AssertionError("reply body of %d bytes is larger than expected" % body_len)
         return header, self.recv_exact(body_len)
 
-    def request(self, op, body=b"", body_len=None, rid=None, **fields):
-        """Sends one request and reads its reply; returns (reply header, reply body)."""
+    def send_trailer(self, rid, data=None, xxh3=None):
+        """The checksum trailer that follows every put body (PROTOCOL.md section 4)."""
+        self.send_frame({"op": "checksum", "id": rid, "xxh3": xxh3 or xxh3_hex(data)})
+
+    def request(self, op, body=b"", body_len=None, rid=None, trailer=True, **fields):
+        """Sends one request and reads its reply; returns (reply header, reply body).
+        A put with a body is followed by its checksum trailer unless trailer=False."""
         if rid is None:
             rid = self.take_id()
         header = {"op": op, "id": rid}
         header.update(fields)
         self.send_frame(header, body, body_len)
+        if trailer and op == "put" and body:
+            self.send_trailer(rid, body)
         reply, reply_body = self.recv_frame()
         if reply.get("id") != rid and reply.get("code") not in ("bad_frame", "busy"):
             raise AssertionError("reply id %r does not echo request id %r: %r"

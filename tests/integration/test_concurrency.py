@@ -101,6 +101,7 @@ class ConcurrencyTest(IntegrationTest):
             rid = c.take_id()
             ids[rid] = ("put", name)
             c.send_frame({"op": "put", "id": rid, "name": name, "size": len(data)}, data)
+            c.send_trailer(rid, data)
         for name in files:
             rid = c.take_id()
             ids[rid] = ("get", name)

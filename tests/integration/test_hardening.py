@@ -277,6 +277,7 @@ class SecondServerOnSameRootTest(HardeningBase):
         # the first server's upload completes and publishes
         self.assertTrue(first.running(), first.log_text())
         c.send_raw(data[half:])
+        c.send_trailer(reply["id"], data)
         reply, _ = c.recv_frame()
         self.assertEqual(reply.get("status"), "ok", "%r\nlog:\n%s" % (reply, first.log_text()))
         self.assertEqual(reply.get("size"), len(data), reply)

@@ -74,8 +74,9 @@ class StammerTest(IntegrationTest):
         with RawClient(relay.port, timeout=20) as c:
             c.hello()
             for name, data in files.items():
-                c.send_frame({"op": "put", "id": c.take_id(), "name": name, "size": len(data)},
-                             data)
+                rid = c.take_id()
+                c.send_frame({"op": "put", "id": rid, "name": name, "size": len(data)}, data)
+                c.send_trailer(rid, data)
             for name in files:
                 reply, _ = c.recv_frame()
                 self.assertEqual(reply.get("status"), "ok", reply)

@@ -1,0 +1,16 @@
+#pragma once
+// What the kernel knows about a TCP connection's progress. Its own file
+// because <linux/tcp.h> (which has these counters) cannot share a translation
+// unit with <netinet/tcp.h> (which asio includes).
+#include <cstdint>
+
+namespace imgsh::server {
+
+// Bytes received from the peer plus bytes the peer acknowledged: grows while
+// either direction moves. 0 if the socket cannot tell.
+std::uint64_t tcp_bytes_moved(int fd);
+
+// Bytes written to the socket that the peer has not acknowledged yet.
+int tcp_unacknowledged_bytes(int fd);
+
+}  // namespace imgsh::server
