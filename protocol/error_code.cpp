@@ -6,7 +6,7 @@
 namespace imgsh::proto {
 namespace {
 
-constexpr std::array<std::pair<Errc, std::string_view>, 14> kNames{{
+constexpr std::array<std::pair<Errc, std::string_view>, 17> kNames{{
     {Errc::bad_frame, "bad_frame"},
     {Errc::bad_request, "bad_request"},
     {Errc::unknown_op, "unknown_op"},
@@ -21,6 +21,9 @@ constexpr std::array<std::pair<Errc, std::string_view>, 14> kNames{{
     {Errc::busy, "busy"},
     {Errc::timeout, "timeout"},
     {Errc::internal, "internal"},
+    {Errc::unauthorized, "unauthorized"},
+    {Errc::forbidden, "forbidden"},
+    {Errc::tls_required, "tls_required"},
 }};
 
 }  // namespace

@@ -17,6 +17,10 @@ struct ServerOptions {
   unsigned threads = 0;  // 0: one per core
   bool fsync = true;
   double shutdown_grace_seconds = 5.0;
+  std::filesystem::path tls_cert;  // empty: plain TCP
+  std::filesystem::path tls_key;
+  std::string tls_min = "1.3";     // or "1.2"
+  std::filesystem::path tokens;    // empty: no token needed
 };
 
 }  // namespace imgsh::server

@@ -2,12 +2,14 @@
 
 #include <optional>
 
+#include <asio/ssl/error.hpp>
 #include <spdlog/spdlog.h>
 
 #include "protocol/endpoint_text.hpp"
 #include "server/graceful_close.hpp"
 #include "server/handlers.hpp"
 #include "server/log_text.hpp"
+#include "server/tls_accept.hpp"
 #include "protocol/version.hpp"
 
 namespace imgsh::server {
@@ -15,6 +17,9 @@ namespace {
 
 using proto::Errc;
 using proto::ProtocolError;
+
+// A client that has not finished its TLS handshake by then is dropped.
+constexpr std::chrono::seconds kTlsHandshakeLimit{10};
 
 std::string requested_name(const nlohmann::json& header) {
   auto it = header.find("name");
@@ -28,20 +33,20 @@ std::string requested_op(const nlohmann::json& header) {
 
 }  // namespace
 
-Session::Session(asio::ip::tcp::socket socket, const Store& store, const ServerOptions& options)
-    : socket_(std::move(socket)), reader_(socket_), store_(store), options_(options) {
+Session::Session(proto::NetStream socket, const Store& store, const ServerOptions& options, Gatekeeper* gate)
+    : socket_(std::move(socket)), reader_(socket_), store_(store), options_(options), gate_(gate) {
   asio::error_code ec;
-  auto ep = socket_.remote_endpoint(ec);
+  auto ep = socket_.tcp().remote_endpoint(ec);
   peer_ = ec ? "?" : proto::endpoint_text(ep);
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  socket_.tcp().set_option(asio::ip::tcp::no_delay(true), ec);
 }
 
 void Session::stop() {
   closing_ = true;
   if (idle_) {
     asio::error_code ec;
-    socket_.shutdown(asio::ip::tcp::socket::shutdown_receive, ec);
-    socket_.cancel(ec);
+    socket_.tcp().shutdown(asio::ip::tcp::socket::shutdown_receive, ec);
+    socket_.tcp().cancel(ec);
   }
 }
 
@@ -51,6 +56,7 @@ asio::awaitable<void> Session::run() {
   std::string end = "closed";
   std::optional<ProtocolError> frame_error;
   try {
+    if (socket_.tls()) co_await accept_tls(socket_, kTlsHandshakeLimit);
     while (!closing_) {
       idle_ = true;
       proto::FrameHead head = co_await reader_.read_header();
@@ -59,8 +65,10 @@ asio::awaitable<void> Session::run() {
     }
   } catch (const ProtocolError& e) {
     frame_error = e;
+  } catch (const TlsRefused& e) {
+    end = e.what();
   } catch (const asio::system_error& e) {
-    if (e.code() == asio::error::eof) {
+    if (e.code() == asio::error::eof || e.code() == asio::ssl::error::stream_truncated) {
       end = "closed by client";
     } else if (e.code() == asio::error::operation_aborted || closing_) {
       end = "closed at shutdown";
@@ -81,10 +89,10 @@ asio::awaitable<void> Session::run() {
     } catch (const std::exception&) {
     }
   }
-  if (linger_) co_await close_after_reply(socket_);
+  if (linger_) co_await close_after_reply(socket_.tcp());
   asio::error_code ec;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  socket_.close(ec);
+  socket_.tcp().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.tcp().close(ec);
   spdlog::info("{} {}", peer_, end);
 }
 
@@ -111,6 +119,11 @@ asio::awaitable<std::string> Session::dispatch(const proto::Request& request, st
       throw ProtocolError(Errc::bad_request, "protocol version " + std::to_string(hello->version) +
                                                  " is not supported; this server speaks version 1");
     }
+    if (gate_) {
+      asio::error_code ec;
+      auto address = socket_.tcp().remote_endpoint(ec).address();
+      rights_ = co_await gate_->admit(hello->token, address);
+    }
     hello_done_ = true;
     proto::Limits limits{options_.max_file_size, options_.inline_put_max, proto::kMaxHeaderLen};
     nlohmann::json reply = proto::hello_reply(request.id, "imgsrv/" IMGSH_VERSION, limits);
@@ -122,6 +135,9 @@ asio::awaitable<std::string> Session::dispatch(const proto::Request& request, st
     nlohmann::json reply = proto::ok_reply(request.id);
     co_await proto::write_frame(socket_, reply);
     co_return "goodbye";
+  }
+  if (rights_ == Rights::read_only && std::holds_alternative<proto::Put>(request.body)) {
+    throw ProtocolError(Errc::forbidden, "this token is read-only (ro): put needs a token with rw rights");
   }
   Outcome outcome;
   if (const auto* list = std::get_if<proto::List>(&request.body)) {

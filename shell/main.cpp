@@ -13,6 +13,7 @@
 #include "shell/command_table.hpp"
 #include "shell/script_runner.hpp"
 #include "shell/target.hpp"
+#include "shell/token_source.hpp"
 
 namespace {
 
@@ -47,12 +48,19 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);  // a closed socket is an error to report, not a death
   std::string batch_file;
   bool quiet = false;
+  TlsSettings tls;
+  std::string token_file;
   CLI::App app{"imgsh: a shell for imgsrv image stores", "imgsh"};
   app.set_version_flag("--version", "imgsh " IMGSH_VERSION);
   app.formatter(std::make_shared<UsageFormatter>());
   app.add_option("-b,--batch", batch_file, "run the commands in FILE (- for stdin); stop at the first failure")
       ->type_name("FILE");
   app.add_flag("-q,--quiet", quiet, "print no report line for commands that succeed");
+  app.add_flag("--tls", tls.enabled, "connect with TLS (as does a target written imgs://HOST:PORT)");
+  app.add_option("--ca", tls.ca_file, "trust the CA certificates in FILE (default: the system's); implies --tls")
+      ->type_name("FILE");
+  app.add_flag("--insecure", tls.insecure, "TLS without checking the server's certificate (DANGEROUS); implies --tls");
+  app.add_option("--token-file", token_file, "send the token in FILE (default: $IMGSH_TOKEN)")->type_name("FILE");
   app.footer("Commands: ls, get, put, stat, help, quit. In a script, a line starting with '-' may fail.");
   app.prefix_command();
   try {
@@ -95,7 +103,15 @@ int main(int argc, char** argv) {
 
   Client client(target.host, target.port);
   try {
+    tls.enabled = tls.enabled || target.tls || !tls.ca_file.empty() || tls.insecure;
+    if (tls.insecure) warn_insecure();
+    if (tls.enabled) client.use_tls(tls);
+    TokenSource token = find_token(token_file);
+    if (!token.value.empty()) client.use_token(token.value, token.source);
     client.connect();
+  } catch (const RemoteError& e) {
+    std::cerr << "imgsh: " << imgsh::proto::to_string(e.code()) << ": " << e.what() << "\n";
+    return kUsageError;
   } catch (const std::exception& e) {
     std::cerr << "imgsh: " << e.what() << "\n";
     return kUsageError;
