@@ -56,7 +56,7 @@ asio::awaitable<void> Session::run() {
   std::string end = "closed";
   std::optional<ProtocolError> frame_error;
   try {
-    if (socket_.tls()) co_await accept_tls(socket_, kTlsHandshakeLimit);
+    if (socket_.tls()) spdlog::info("{} {}", peer_, co_await accept_tls(socket_, kTlsHandshakeLimit));
     while (!closing_) {
       idle_ = true;
       proto::FrameHead head = co_await reader_.read_header();

@@ -29,7 +29,7 @@ asio::awaitable<int> peek_first_byte(asio::ip::tcp::socket& socket) {
 
 }  // namespace
 
-asio::awaitable<void> accept_tls(proto::NetStream& stream, std::chrono::steady_clock::duration limit) {
+asio::awaitable<std::string> accept_tls(proto::NetStream& stream, std::chrono::steady_clock::duration limit) {
   asio::ip::tcp::socket& socket = stream.tcp();
   // The deadline may fire after this coroutine is over: `finished` tells its
   // handler not to touch the socket then (both run on the session's strand).
@@ -69,6 +69,8 @@ asio::awaitable<void> accept_tls(proto::NetStream& stream, std::chrono::steady_c
   co_await stream.tls()->async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
   if (*expired) throw TlsRefused("TLS handshake not completed within the time limit");
   if (ec) throw TlsRefused("TLS handshake failed: " + ec.message());
+  SSL* ssl = stream.tls()->native_handle();
+  co_return std::string(SSL_get_version(ssl)) + " " + SSL_get_cipher_name(ssl);
 }
 
 }  // namespace imgsh::server
