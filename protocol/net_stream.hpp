@@ -6,10 +6,12 @@
 // whichever layer is in use.
 #include <cstdint>
 #include <memory>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include <asio/async_result.hpp>
+#include <asio/compose.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/ssl/context.hpp>
 #include <asio/ssl/stream.hpp>
@@ -44,6 +46,12 @@ class NetStream {
 
   template <class MutableBuffers, class Token>
   auto async_read_some(const MutableBuffers& buffers, Token&& token) {
+    if constexpr (std::is_same_v<MutableBuffers, asio::mutable_buffer>) {
+      if (tls_) {
+        return asio::async_compose<Token, void(asio::error_code, std::size_t)>(GreedyTlsRead{*tls_, buffers},
+                                                                                token, *tls_);
+      }
+    }
     return asio::async_initiate<Token, void(asio::error_code, std::size_t)>(
         [this](auto handler, const MutableBuffers& b) {
           if (tls_) {
@@ -69,6 +77,33 @@ class NetStream {
   }
 
  private:
+  // TLS hands out one record (<= 16 KiB) per read: while more records have
+  // already arrived, keep filling the caller's buffer, so a large body moves
+  // in large pieces (fewer resumptions and file writes). Never waits for
+  // bytes that are not there yet beyond the first read.
+  struct GreedyTlsRead {
+    TlsStream& tls;
+    asio::mutable_buffer buffer;
+    std::size_t done = 0;
+    bool started = false;
+
+    template <class Self>
+    void operator()(Self& self, asio::error_code ec = {}, std::size_t n = 0) {
+      if (started) {
+        done += n;
+        asio::error_code avail_ec;
+        bool more_ready = tls.next_layer().available(avail_ec) > 0 || SSL_pending(tls.native_handle()) > 0;
+        if (ec || done == buffer.size() || avail_ec || !more_ready) {
+          // Bytes already read are delivered; an error after them shows on the next read.
+          self.complete(done > 0 ? asio::error_code() : ec, done);
+          return;
+        }
+      }
+      started = true;
+      tls.async_read_some(buffer + done, std::move(self));
+    }
+  };
+
   static constexpr std::size_t kChunkSize = 256 * 1024;
   std::unique_ptr<asio::ip::tcp::socket> plain_;
   std::unique_ptr<TlsStream> tls_;
