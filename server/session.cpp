@@ -56,7 +56,11 @@ asio::awaitable<void> Session::run() {
   std::string end = "closed";
   std::optional<ProtocolError> frame_error;
   try {
-    if (socket_.tls()) spdlog::info("{} {}", peer_, co_await accept_tls(socket_, kTlsHandshakeLimit));
+    if (socket_.tls()) {
+      std::chrono::steady_clock::duration limit = kTlsHandshakeLimit;
+      std::string agreed = co_await accept_tls(socket_, limit);
+      spdlog::info("{} {}", peer_, agreed);
+    }
     while (!closing_) {
       idle_ = true;
       proto::FrameHead head = co_await reader_.read_header();
@@ -128,7 +132,8 @@ asio::awaitable<std::string> Session::dispatch(const proto::Request& request, st
     proto::Limits limits{options_.max_file_size, options_.inline_put_max, proto::kMaxHeaderLen};
     nlohmann::json reply = proto::hello_reply(request.id, "imgsrv/" IMGSH_VERSION, limits);
     co_await proto::write_frame(socket_, reply);
-    co_return "client " + log_safe(hello->client, 64);
+    std::string token_note = gate_ ? std::string(" (") + std::string(to_string(rights_)) + " token)" : "";
+    co_return "client " + log_safe(hello->client, 64) + token_note;
   }
   if (std::holds_alternative<proto::Bye>(request.body)) {
     closing_ = true;
