@@ -2,6 +2,7 @@
 // imgsh's one connection to imgsrv: connect and hello once, then typed
 // requests over the same socket. Runs asio coroutines to completion on a
 // private io_context, so callers see plain blocking calls.
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -39,6 +40,12 @@ class LocalIoError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Ctrl-C cancelled the request; the client is disconnected afterwards.
+class Interrupted : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // Called with the bytes transferred so far.
 using ProgressFn = std::function<void(std::uint64_t done)>;
 
@@ -72,11 +79,18 @@ class Client {
   proto::FileInfo put(const std::string& name, int in_fd, std::uint64_t size, const ProgressFn& progress = {});
   void bye();
 
+  // While a request waits, a readable `fd` (the Ctrl-C pipe) cancels it:
+  // the request throws Interrupted and the connection is dropped.
+  void cancel_when_readable(int fd) { interrupt_fd_ = fd; }
+  // A request not answered within `timeout` (0: no limit) throws
+  // ConnectionError and drops the connection (Tab completion uses this).
+  void set_reply_timeout(std::chrono::milliseconds timeout) { reply_timeout_ = timeout; }
+
  private:
   template <class T>
   T run(asio::awaitable<T> task);
   asio::awaitable<proto::Reply> read_reply(std::uint64_t id, proto::FrameHead* head_out = nullptr);
-  asio::awaitable<proto::Reply> send_body_then_reply(std::uint64_t id, int in_fd, std::uint64_t size);
+  asio::awaitable<proto::Reply> send_body_then_reply(std::uint64_t id, int in_fd, std::uint64_t size, const ProgressFn& progress);
   bool peer_closed_or_out_of_step();
   asio::awaitable<proto::Reply> request(const proto::RequestBody& body, proto::FrameHead* head_out = nullptr);
   std::uint64_t next_id() { return ++last_id_; }
@@ -98,6 +112,8 @@ class Client {
   // Per request: did an error reply leave the stream in step, or was a body cut short?
   bool error_in_step_ = false;
   bool body_incomplete_ = false;
+  int interrupt_fd_ = -1;
+  std::chrono::milliseconds reply_timeout_{0};
 };
 
 }  // namespace imgsh::shell
