@@ -6,7 +6,7 @@
 namespace imgsh::proto {
 namespace {
 
-constexpr std::array<std::pair<Errc, std::string_view>, 15> kNames{{
+constexpr std::array<std::pair<Errc, std::string_view>, 18> kNames{{
     {Errc::bad_frame, "bad_frame"},
     {Errc::bad_request, "bad_request"},
     {Errc::unknown_op, "unknown_op"},
@@ -22,6 +22,9 @@ constexpr std::array<std::pair<Errc, std::string_view>, 15> kNames{{
     {Errc::timeout, "timeout"},
     {Errc::internal, "internal"},
     {Errc::checksum_mismatch, "checksum_mismatch"},
+    {Errc::unauthorized, "unauthorized"},
+    {Errc::forbidden, "forbidden"},
+    {Errc::tls_required, "tls_required"},
 }};
 
 }  // namespace

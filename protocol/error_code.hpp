@@ -24,6 +24,9 @@ enum class Errc {
   timeout,
   internal,
   checksum_mismatch,
+  unauthorized,  // a token is required and was missing or wrong
+  forbidden,     // the token does not grant this op (put with a read-only token)
+  tls_required,  // a plain connection to a server that only speaks TLS
 };
 
 std::string_view to_string(Errc code);

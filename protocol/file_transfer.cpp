@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
 
 namespace imgsh::proto {
 
@@ -25,6 +26,27 @@ asio::awaitable<void> send_file_bytes(asio::ip::tcp::socket& socket, int fd, std
     } else if (errno != EINTR) {
       throw asio::system_error(asio::error_code(errno, asio::system_category()), "sendfile");
     }
+  }
+}
+
+asio::awaitable<void> send_file_bytes(NetStream& stream, int fd, std::uint64_t offset, std::uint64_t count) {
+  if (!stream.tls()) {
+    co_await send_file_bytes(stream.tcp(), fd, offset, count);
+    co_return;
+  }
+  std::vector<std::uint8_t>& chunk = stream.chunk_buffer();
+  while (count > 0) {
+    std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(count, chunk.size()));
+    ssize_t n = ::pread(fd, chunk.data(), want, static_cast<off_t>(offset));
+    if (n == 0) throw ProtocolError(Errc::internal, "file ended before its announced size");
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw asio::system_error(asio::error_code(errno, asio::system_category()), "pread");
+    }
+    auto got = static_cast<std::size_t>(n);
+    co_await asio::async_write(*stream.tls(), asio::buffer(chunk.data(), got), asio::use_awaitable);
+    offset += got;
+    count -= got;
   }
 }
 

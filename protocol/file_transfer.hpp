@@ -1,6 +1,8 @@
 #pragma once
 // Moving body bytes between files and a TCP socket, shared by both ends:
 // sendfile(2) for file -> socket (no user-space copy), write_all for the rest.
+// Over TLS the kernel cannot encrypt, so file bytes go through a user-space
+// chunk buffer instead (one per connection, see NetStream::chunk_buffer).
 #include <cstdint>
 #include <span>
 
@@ -8,6 +10,7 @@
 #include <asio/ip/tcp.hpp>
 
 #include "protocol/frame_stream.hpp"
+#include "protocol/net_stream.hpp"
 
 namespace imgsh::proto {
 
@@ -15,6 +18,8 @@ namespace imgsh::proto {
 // asio::system_error on socket failure, ProtocolError(internal) if the file
 // ends early (the frame can then not be completed: close the connection).
 asio::awaitable<void> send_file_bytes(asio::ip::tcp::socket& socket, int fd, std::uint64_t offset, std::uint64_t count);
+// The same over either kind of stream: sendfile(2) on plain TCP, chunks through TLS.
+asio::awaitable<void> send_file_bytes(NetStream& stream, int fd, std::uint64_t offset, std::uint64_t count);
 
 // write(2) all of `bytes`, retrying on EINTR and short writes.
 void write_all(int fd, std::span<const std::uint8_t> bytes);

@@ -62,6 +62,11 @@ class FrameReader {
     }
   }
 
+  // Waits until at least one byte of a further frame is buffered.
+  asio::awaitable<void> wait_readable() {
+    if (begin_ == end_) co_await fill();
+  }
+
   std::uint64_t body_remaining() const { return decoder_.body_remaining(); }
   bool in_body() const { return decoder_.in_body(); }
   // True when no byte of a further frame is buffered or decoded.

@@ -51,6 +51,7 @@ struct HeaderFields {
   void operator()(const Hello& r) const {
     h["version"] = r.version;
     h["client"] = r.client;
+    if (!r.token.empty()) h["token"] = r.token;
   }
   void operator()(const List& r) const {
     if (!r.prefix.empty()) h["prefix"] = r.prefix;
@@ -85,7 +86,8 @@ Request parse_request(const nlohmann::json& header, std::uint64_t& id_out) {
   std::string op = need_string(header, "op");
   if (op == "hello") {
     std::uint64_t version = need_uint(header, "version");
-    r.body = Hello{static_cast<std::uint32_t>(std::min<std::uint64_t>(version, UINT32_MAX)), opt_string(header, "client")};
+    r.body = Hello{static_cast<std::uint32_t>(std::min<std::uint64_t>(version, UINT32_MAX)), opt_string(header, "client"),
+                   opt_string(header, "token")};
   } else if (op == "list") {
     r.body = List{opt_string(header, "prefix"), opt_uint(header, "limit")};
   } else if (op == "stat") {

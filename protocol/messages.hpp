@@ -18,6 +18,7 @@ inline constexpr std::uint32_t kProtocolVersion = 1;
 struct Hello {
   std::uint32_t version = kProtocolVersion;
   std::string client;
+  std::string token = {};  // empty: none sent (a server started with --tokens then refuses)
 };
 struct List {
   std::string prefix;       // only names starting with this

@@ -10,14 +10,15 @@
 
 #include "protocol/frame_stream.hpp"
 #include "protocol/messages.hpp"
+#include "protocol/net_stream.hpp"
 #include "server/server_options.hpp"
 #include "server/store.hpp"
 
 namespace imgsh::server {
 
 struct RequestContext {
-  asio::ip::tcp::socket& socket;
-  proto::FrameReader<asio::ip::tcp::socket>& reader;
+  proto::NetStream& socket;  // plain TCP or TLS: handlers read the same either way
+  proto::FrameReader<proto::NetStream>& reader;
   const Store& store;
   const ServerOptions& options;
   std::uint64_t id;

@@ -99,7 +99,8 @@ asio::awaitable<void> Listener::accept_loop() {
       asio::co_spawn(executor, refuse_busy(std::move(socket)), asio::detached);
       continue;
     }
-    auto session = std::make_shared<Session>(std::move(socket), store_, options_);
+    proto::NetStream stream = tls_ ? proto::NetStream(std::move(socket), *tls_) : proto::NetStream(std::move(socket));
+    auto session = std::make_shared<Session>(std::move(stream), store_, options_, gate_);
     add(session);
     asio::co_spawn(session->executor(), session->run(), [this, raw = session.get()](std::exception_ptr) { remove(raw); });
   }

@@ -10,8 +10,10 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
+#include <asio/ssl/context.hpp>
 #include <asio/strand.hpp>
 
+#include "server/gatekeeper.hpp"
 #include "server/server_options.hpp"
 #include "server/store.hpp"
 
@@ -25,6 +27,10 @@ class Listener {
   Listener(asio::io_context& io, const ServerOptions& options, const Store& store);
 
   asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+  // Before start(): speak TLS with this context on every connection; ask
+  // every hello for a token. Both outlive the listener.
+  void use_tls(asio::ssl::context& context) { tls_ = &context; }
+  void use_gatekeeper(Gatekeeper& gate) { gate_ = &gate; }
   // Starts accepting and handles SIGINT/SIGTERM.
   void start();
 
@@ -43,6 +49,8 @@ class Listener {
   asio::ip::tcp::acceptor acceptor_;
   asio::signal_set signals_;
   asio::steady_timer grace_timer_;
+  asio::ssl::context* tls_ = nullptr;
+  Gatekeeper* gate_ = nullptr;
   std::atomic<bool> stopping_{false};
   std::mutex mutex_;
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;

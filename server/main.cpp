@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -14,14 +15,19 @@
 
 #include "protocol/port_number.hpp"
 #include "protocol/version.hpp"
+#include "server/gatekeeper.hpp"
 #include "server/listener.hpp"
 #include "server/logging.hpp"
+#include "server/security_notes.hpp"
 #include "server/server_options.hpp"
 #include "server/store.hpp"
+#include "server/tls_context.hpp"
+#include "server/token_add.hpp"
 
 namespace {
 
 using imgsh::server::ServerOptions;
+using imgsh::server::TokenAddCommand;
 
 constexpr int kUsageError = 2;
 
@@ -52,7 +58,7 @@ int main(int argc, char** argv) {
   CLI::App app{"imgsrv: stores JPEG and PNG files and serves them to imgsh clients"};
   app.set_version_flag("--version", "imgsrv " IMGSH_VERSION);
   app.name("imgsrv");
-  app.add_option("PORT", port_text, "TCP port to listen on (1-65535)")->required()->type_name("");
+  app.add_option("PORT", port_text, "TCP port to listen on (1-65535)")->type_name("");
   app.add_option("--root", root, "directory of the stored images (default: the current directory)")->type_name("DIR");
   app.add_option("--bind", options.bind, "address to listen on (default: all interfaces, IPv6 and IPv4)")
       ->type_name("ADDR");
@@ -84,6 +90,14 @@ int main(int argc, char** argv) {
   app.add_flag("--no-fsync", no_fsync,
                "acknowledge puts before data and directory entry reach the disk (faster; an acknowledged file may be "
                "lost in a crash)");
+  app.add_option("--tls-cert", options.tls_cert, "speak TLS with this certificate chain (PEM)")->type_name("FILE");
+  app.add_option("--tls-key", options.tls_key, "the certificate's private key (PEM)")->type_name("FILE");
+  app.add_option("--tls-min", options.tls_min, "lowest TLS version accepted: 1.3 or 1.2")
+      ->check(CLI::IsMember({"1.2", "1.3"}))
+      ->capture_default_str();
+  app.add_option("--tokens", options.tokens, "require a token from FILE in every hello (see: imgsrv token add)")
+      ->type_name("FILE");
+  TokenAddCommand token_add(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -93,6 +107,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return fail(std::string(e.what()) + " (see imgsrv --help)");
   }
+  if (token_add.chosen()) return token_add.run();
+  if (port_text.empty()) return fail("PORT is required (see imgsrv --help)");
+  if (options.tls_cert.empty() != options.tls_key.empty()) return fail("--tls-cert and --tls-key go together");
   auto port = imgsh::proto::parse_port(port_text);
   if (!port) return fail("invalid port '" + port_text + "': must be a number from 1 to 65535");
   options.port = *port;
@@ -111,13 +128,27 @@ int main(int argc, char** argv) {
     imgsh::server::Store store(options.root, options.fsync);
     unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
     asio::io_context io(static_cast<int>(threads));
+    imgsh::server::TlsContext tls;  // both outlive the listener and its sessions
+    std::optional<imgsh::server::Gatekeeper> gate;
     imgsh::server::Listener listener(io, options, store);  // binds: fails first if the port is taken
+    if (!options.tls_cert.empty()) {
+      tls = imgsh::server::make_tls_context(options.tls_cert, options.tls_key, options.tls_min);
+      listener.use_tls(*tls.context);
+    }
+    std::size_t token_count = 0;
+    if (!options.tokens.empty()) {
+      auto tokens = imgsh::server::TokenStore::load(options.tokens);
+      token_count = tokens.size();
+      gate.emplace(std::move(tokens));
+      listener.use_gatekeeper(*gate);
+    }
     store.lock_root();
     int stale = store.remove_stale_temporaries();
     auto ep = listener.local_endpoint();
     spdlog::info("imgsrv {} listening on {} port {}, root {}, {} threads{}", IMGSH_VERSION,
                  options.bind.empty() ? "all interfaces" : ep.address().to_string(), ep.port(),
                  std::filesystem::absolute(options.root).string(), threads, options.fsync ? "" : ", fsync off");
+    imgsh::server::log_security(options, tls, token_count, ep.address());
     if (stale > 0) spdlog::info("removed {} stale temporary files left by an earlier run", stale);
     listener.start();
     std::vector<std::thread> workers;

@@ -7,7 +7,7 @@ namespace imgsh::server {
 using proto::Errc;
 using proto::ProtocolError;
 
-asio::awaitable<std::string> read_put_trailer(proto::FrameReader<asio::ip::tcp::socket>& reader, std::uint64_t id,
+asio::awaitable<std::string> read_put_trailer(proto::FrameReader<proto::NetStream>& reader, std::uint64_t id,
                                               bool& close_after) {
   proto::FrameHead head = co_await reader.read_header();
   std::uint64_t trailer_id = 0;

@@ -23,6 +23,10 @@ struct ServerOptions {
   double header_timeout = 10.0;
   double idle_timeout = 300.0;
   double body_timeout = 30.0;
+  std::filesystem::path tls_cert;  // empty: plain TCP
+  std::filesystem::path tls_key;
+  std::string tls_min = "1.3";     // or "1.2"
+  std::filesystem::path tokens;    // empty: no token needed
 };
 
 }  // namespace imgsh::server

@@ -4,6 +4,7 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/ssl/error.hpp>
 #include <asio/use_awaitable.hpp>
 
 #include <spdlog/spdlog.h>
@@ -13,6 +14,7 @@
 #include "server/handlers.hpp"
 #include "server/log_text.hpp"
 #include "server/put_trailer.hpp"
+#include "server/tls_accept.hpp"
 #include "protocol/version.hpp"
 
 namespace imgsh::server {
@@ -20,6 +22,9 @@ namespace {
 
 using proto::Errc;
 using proto::ProtocolError;
+
+// A client that has not finished its TLS handshake by then is dropped.
+constexpr std::chrono::seconds kTlsHandshakeLimit{10};
 
 std::string requested_name(const nlohmann::json& header) {
   auto it = header.find("name");
@@ -37,20 +42,21 @@ std::string requested_op(const nlohmann::json& header) {
 
 }  // namespace
 
-Session::Session(asio::ip::tcp::socket socket, const Store& store, const ServerOptions& options)
-    : socket_(std::move(socket)), reader_(socket_), store_(store), options_(options), watchdog_(socket_) {
+Session::Session(proto::NetStream socket, const Store& store, const ServerOptions& options, Gatekeeper* gate)
+    : socket_(std::move(socket)), reader_(socket_), store_(store), options_(options), gate_(gate),
+      watchdog_(socket_.tcp()) {
   asio::error_code ec;
-  auto ep = socket_.remote_endpoint(ec);
+  auto ep = socket_.tcp().remote_endpoint(ec);
   peer_ = ec ? "?" : proto::endpoint_text(ep);
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  socket_.tcp().set_option(asio::ip::tcp::no_delay(true), ec);
 }
 
 void Session::stop() {
   closing_ = true;
   if (idle_) {
     asio::error_code ec;
-    socket_.shutdown(asio::ip::tcp::socket::shutdown_receive, ec);
-    socket_.cancel(ec);
+    socket_.tcp().shutdown(asio::ip::tcp::socket::shutdown_receive, ec);
+    socket_.tcp().cancel(ec);
   }
 }
 
@@ -62,11 +68,16 @@ asio::awaitable<void> Session::run() {
   asio::co_spawn(executor(), [self]() -> asio::awaitable<void> { co_await self->watchdog_.run(); }, asio::detached);
   using Phase = SessionWatchdog::Phase;
   try {
+    if (socket_.tls()) {
+      std::chrono::steady_clock::duration limit = kTlsHandshakeLimit;
+      std::string agreed = co_await accept_tls(socket_, limit);
+      spdlog::info("{} {}", peer_, agreed);
+    }
     while (!closing_) {
       idle_ = true;
       if (reader_.idle()) {
         watchdog_.arm(Phase::idle, seconds(options_.idle_timeout));
-        co_await socket_.async_wait(asio::ip::tcp::socket::wait_read, asio::use_awaitable);
+        co_await wait_for_request();
       }
       watchdog_.arm(Phase::header, seconds(options_.header_timeout));
       proto::FrameHead head = co_await reader_.read_header();
@@ -76,13 +87,15 @@ asio::awaitable<void> Session::run() {
     }
   } catch (const ProtocolError& e) {
     frame_error = e;
+  } catch (const TlsRefused& e) {
+    end = e.what();
   } catch (const asio::system_error& e) {
     if (auto phase = watchdog_.fired()) {
       end = std::string("timed out (") + phase_name(*phase) + ")";
       // A client that still takes our bytes is told why; one that does not
       // would only stall the reply too.
       if (!watchdog_.peer_not_reading()) frame_error = ProtocolError(Errc::timeout, timeout_message(*phase));
-    } else if (e.code() == asio::error::eof) {
+    } else if (e.code() == asio::error::eof || e.code() == asio::ssl::error::stream_truncated) {
       end = "closed by client";
     } else if (e.code() == asio::error::operation_aborted || closing_) {
       end = "closed at shutdown";
@@ -104,10 +117,10 @@ asio::awaitable<void> Session::run() {
     } catch (const std::exception&) {
     }
   }
-  if (linger_) co_await close_after_reply(socket_);
+  if (linger_) co_await close_after_reply(socket_.tcp());
   asio::error_code ec;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  socket_.close(ec);
+  socket_.tcp().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.tcp().close(ec);
   watchdog_.stop();
   spdlog::info("{} {}", peer_, end);
 }
@@ -149,17 +162,26 @@ asio::awaitable<std::string> Session::dispatch(const proto::Request& request, st
       throw ProtocolError(Errc::bad_request, "protocol version " + std::to_string(hello->version) +
                                                  " is not supported; this server speaks version 1");
     }
+    if (gate_) {
+      asio::error_code ec;
+      auto address = socket_.tcp().remote_endpoint(ec).address();
+      rights_ = co_await gate_->admit(hello->token, address);
+    }
     hello_done_ = true;
     proto::Limits limits{options_.max_file_size, options_.inline_put_max, proto::kMaxHeaderLen};
     nlohmann::json reply = proto::hello_reply(request.id, "imgsrv/" IMGSH_VERSION, limits);
     co_await proto::write_frame(socket_, reply);
-    co_return "client " + log_safe(hello->client, 64);
+    std::string token_note = gate_ ? std::string(" (") + std::string(to_string(rights_)) + " token)" : "";
+    co_return "client " + log_safe(hello->client, 64) + token_note;
   }
   if (std::holds_alternative<proto::Bye>(request.body)) {
     closing_ = true;
     nlohmann::json reply = proto::ok_reply(request.id);
     co_await proto::write_frame(socket_, reply);
     co_return "goodbye";
+  }
+  if (rights_ == Rights::read_only && std::holds_alternative<proto::Put>(request.body)) {
+    throw ProtocolError(Errc::forbidden, "this token is read-only (ro): put needs a token with rw rights");
   }
   Outcome outcome;
   if (const auto* list = std::get_if<proto::List>(&request.body)) {
@@ -172,6 +194,17 @@ asio::awaitable<std::string> Session::dispatch(const proto::Request& request, st
     outcome = co_await handle_put(ctx, *put);
   }
   co_return outcome.message;
+}
+
+// Plain TCP waits on the socket, touching no buffer while idle. A TLS layer may
+// already hold the next request's bytes (it reads ahead whole records), so a
+// TLS session reads into the frame buffer instead of waiting on the socket.
+asio::awaitable<void> Session::wait_for_request() {
+  if (socket_.tls()) {
+    co_await reader_.wait_readable();
+  } else {
+    co_await socket_.tcp().async_wait(asio::ip::tcp::socket::wait_read, asio::use_awaitable);
+  }
 }
 
 asio::awaitable<void> Session::serve(const proto::FrameHead& head) {

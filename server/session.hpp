@@ -10,6 +10,8 @@
 
 #include "protocol/frame_stream.hpp"
 #include "protocol/messages.hpp"
+#include "protocol/net_stream.hpp"
+#include "server/gatekeeper.hpp"
 #include "server/server_options.hpp"
 #include "server/session_watchdog.hpp"
 #include "server/store.hpp"
@@ -18,7 +20,8 @@ namespace imgsh::server {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(asio::ip::tcp::socket socket, const Store& store, const ServerOptions& options);
+  // `gate` null: no tokens needed. A TLS stream is handshaken first thing in run().
+  Session(proto::NetStream socket, const Store& store, const ServerOptions& options, Gatekeeper* gate = nullptr);
 
   asio::awaitable<void> run();
   // Asks the session to end: at once when it waits for a request, otherwise
@@ -28,16 +31,19 @@ class Session : public std::enable_shared_from_this<Session> {
   const std::string& peer() const { return peer_; }
 
  private:
+  asio::awaitable<void> wait_for_request();
   asio::awaitable<void> serve(const proto::FrameHead& head);
   asio::awaitable<std::string> dispatch(const proto::Request& request, std::uint64_t body_len);
   void check_sequence(const proto::Request& request);
   std::string timeout_message(SessionWatchdog::Phase phase) const;
 
-  asio::ip::tcp::socket socket_;
-  proto::FrameReader<asio::ip::tcp::socket> reader_;
+  proto::NetStream socket_;
+  proto::FrameReader<proto::NetStream> reader_;
   const Store& store_;
   const ServerOptions& options_;
   std::string peer_;
+  Gatekeeper* gate_;
+  Rights rights_ = Rights::read_write;
   bool hello_done_ = false;
   bool closing_ = false;
   bool idle_ = true;

@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include <asio/connect.hpp>
+#include <asio/ssl/error.hpp>
 #include <asio/use_awaitable.hpp>
 
 #include "protocol/checksum.hpp"
@@ -37,7 +38,7 @@ std::string target_of(const std::string& host, const std::string& port) {
 }  // namespace
 
 Client::Client(std::string host, std::string port)
-    : host_(std::move(host)), port_(std::move(port)), target_text_(target_of(host_, port_)), server_text_(target_text_), socket_(io_) {}
+    : host_(std::move(host)), port_(std::move(port)), target_text_(target_of(host_, port_)), server_text_(target_text_), socket_(tcp::socket(io_)) {}
 
 Client::~Client() { disconnect(); }
 
@@ -50,7 +51,7 @@ T Client::run(asio::awaitable<T> task) {
   body_incomplete_ = false;
   std::optional<T> result;
   std::exception_ptr error;
-  RequestWatch watch(io_, socket_, interrupt_fd_, reply_timeout_);  // Ctrl-C, reply timeout
+  RequestWatch watch(io_, socket_.tcp(), interrupt_fd_, reply_timeout_);  // Ctrl-C, reply timeout
   asio::co_spawn(io_, std::move(task), [&](std::exception_ptr e, T value) {
     error = e;
     if (!e) result.emplace(std::move(value));
@@ -75,7 +76,9 @@ T Client::run(asio::awaitable<T> task) {
     throw;
   } catch (const asio::system_error& e) {
     disconnect();
-    std::string why = e.code() == asio::error::eof ? "the server closed the connection" : e.code().message();
+    // Over TLS a close without close_notify reads as "stream truncated".
+    bool closed = e.code() == asio::error::eof || e.code() == asio::ssl::error::stream_truncated;
+    std::string why = closed ? "the server closed the connection" : e.code().message();
     throw ConnectionError("connection to " + server_text_ + " lost: " + why);
   } catch (const nlohmann::json::exception& e) {
     disconnect();
@@ -87,26 +90,57 @@ T Client::run(asio::awaitable<T> task) {
   return std::move(*result);
 }
 
+void Client::use_tls(const TlsSettings& settings) {
+  try {
+    tls_ = make_client_tls_context(settings);
+  } catch (const std::exception& e) {
+    throw ConnectionError(e.what());
+  }
+  tls_insecure_ = settings.insecure;
+}
+
+void Client::use_token(std::string token, std::string source) {
+  token_ = std::move(token);
+  token_source_ = std::move(source);
+}
+
 void Client::connect() {
   disconnect();
   asio::error_code ec;
   tcp::resolver resolver(io_);
   auto endpoints = resolver.resolve(host_, port_, ec);
   if (ec) throw ConnectionError("cannot resolve " + host_ + ": " + ec.message());
-  asio::connect(socket_, endpoints, ec);
-  if (ec) {
-    disconnect();
-    throw ConnectionError("cannot connect to " + target_text_ + ": " + ec.message());
+  tcp::socket plain(io_);
+  asio::connect(plain, endpoints, ec);
+  if (ec) throw ConnectionError("cannot connect to " + target_text_ + ": " + ec.message());
+  plain.set_option(tcp::no_delay(true), ec);
+  server_text_ = proto::endpoint_text(plain.remote_endpoint(ec));
+  socket_ = tls_ ? proto::NetStream(std::move(plain), *tls_) : proto::NetStream(std::move(plain));
+  if (socket_.tls()) {
+    auto findings = std::make_shared<VerifyFindings>();
+    prepare_tls_stream(*socket_.tls(), host_, tls_insecure_, findings);
+    socket_.tls()->handshake(asio::ssl::stream_base::client, ec);
+    if (ec) {
+      disconnect();
+      throw ConnectionError("TLS to " + target_text_ + " refused: " + explain_tls_failure(ec, *findings, host_));
+    }
   }
-  socket_.set_option(tcp::no_delay(true), ec);
-  server_text_ = proto::endpoint_text(socket_.remote_endpoint(ec));
   reader_.emplace(socket_);
   proto::Reply reply;
   try {
-    reply = run(request(proto::Hello{proto::kProtocolVersion, "imgsh/" IMGSH_VERSION}));
+    reply = run(request(proto::Hello{proto::kProtocolVersion, "imgsh/" IMGSH_VERSION, token_}));
     limits_ = proto::limits_from_reply(reply);
+  } catch (const RemoteError& e) {
+    disconnect();  // refused (busy, version, token): the server closes anyway
+    if (e.code() == Errc::unauthorized) {
+      throw RemoteError(Errc::unauthorized,
+                        token_.empty() ? "the server needs a token: set IMGSH_TOKEN or use --token-file FILE"
+                                       : std::string(e.what()) + " (the token from " + token_source_ +
+                                             "): check it, or ask for a new one (imgsrv token add)");
+    }
+    throw;
   } catch (...) {
-    disconnect();  // refused (busy, version): the server closes anyway
+    disconnect();
     throw;
   }
   auto server = reply.fields.find("server");
@@ -118,7 +152,7 @@ void Client::connect() {
 bool Client::peer_closed_or_out_of_step() {
   if (!reader_->idle()) return true;
   char byte;
-  ssize_t n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  ssize_t n = ::recv(socket_.tcp().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
@@ -131,8 +165,8 @@ bool Client::ensure_connected() {
 void Client::disconnect() {
   asio::error_code ec;
   if (socket_.is_open()) {
-    socket_.shutdown(tcp::socket::shutdown_both, ec);
-    socket_.close(ec);
+    socket_.tcp().shutdown(tcp::socket::shutdown_both, ec);
+    socket_.tcp().close(ec);
   }
   reader_.reset();
 }

@@ -14,10 +14,13 @@
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/ssl/context.hpp>
 
 #include "protocol/error_code.hpp"
 #include "protocol/frame_stream.hpp"
 #include "protocol/messages.hpp"
+#include "protocol/net_stream.hpp"
+#include "shell/tls_verify.hpp"
 
 namespace imgsh::shell {
 
@@ -51,7 +54,12 @@ class Client {
   Client(std::string host, std::string port);
   ~Client();
 
-  void connect();  // throws ConnectionError, RemoteError (busy, bad_request)
+  // Before connect(): speak TLS (throws ConnectionError if the CA file cannot
+  // be used); send this token in hello (`source` names where it came from).
+  void use_tls(const TlsSettings& settings);
+  void use_token(std::string token, std::string source);
+
+  void connect();  // throws ConnectionError, RemoteError (busy, bad_request, unauthorized)
   bool connected() const { return socket_.is_open(); }
   // Connects again if the server closed the connection since the last
   // request (restart, idle timeout). Returns true when it reconnected.
@@ -96,8 +104,12 @@ class Client {
   std::string server_text_;
   std::string server_name_;
   asio::io_context io_;
-  asio::ip::tcp::socket socket_;
-  std::optional<proto::FrameReader<asio::ip::tcp::socket>> reader_;
+  proto::NetStream socket_;  // plain TCP or TLS; replaced on each connect
+  std::optional<proto::FrameReader<proto::NetStream>> reader_;
+  std::unique_ptr<asio::ssl::context> tls_;  // null: plain TCP
+  bool tls_insecure_ = false;
+  std::string token_;
+  std::string token_source_;
   proto::Limits limits_;
   std::uint64_t last_id_ = 0;
   // Per request: did an error reply leave the stream in step, or was a body cut short?

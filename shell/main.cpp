@@ -16,6 +16,7 @@
 #include "shell/script_runner.hpp"
 #include "shell/state_files.hpp"
 #include "shell/target.hpp"
+#include "shell/token_source.hpp"
 
 namespace {
 
@@ -51,6 +52,8 @@ int main(int argc, char** argv) {
   std::string batch_file;
   bool quiet = false;
   bool verbose = false;
+  TlsSettings tls;
+  std::string token_file;
   CLI::App app{"imgsh: a shell for imgsrv image stores", "imgsh"};
   app.set_version_flag("--version", "imgsh " IMGSH_VERSION);
   app.formatter(std::make_shared<UsageFormatter>());
@@ -58,6 +61,11 @@ int main(int argc, char** argv) {
       ->type_name("FILE");
   app.add_flag("-q,--quiet", quiet, "print no report line for commands that succeed, and no progress bar");
   app.add_flag("-v,--verbose", verbose, "trace the protocol: one line per frame header sent or received, on stderr");
+  app.add_flag("--tls", tls.enabled, "connect with TLS (as does a target written imgs://HOST:PORT)");
+  app.add_option("--ca", tls.ca_file, "trust the CA certificates in FILE (default: the system's); implies --tls")
+      ->type_name("FILE");
+  app.add_flag("--insecure", tls.insecure, "TLS without checking the server's certificate (DANGEROUS); implies --tls");
+  app.add_option("--token-file", token_file, "send the token in FILE (default: $IMGSH_TOKEN)")->type_name("FILE");
   std::string commands;
   for (const auto& c : command_table()) commands += (commands.empty() ? "" : ", ") + std::string(c.name);
   app.footer("Commands: " + commands +
@@ -106,7 +114,15 @@ int main(int argc, char** argv) {
   std::setlocale(LC_CTYPE, "");  // libedit edits and lists UTF-8 names as characters
   Client client(target.host, target.port);
   try {
+    tls.enabled = tls.enabled || target.tls || !tls.ca_file.empty() || tls.insecure;
+    if (tls.insecure) warn_insecure();
+    if (tls.enabled) client.use_tls(tls);
+    TokenSource token = find_token(token_file);
+    if (!token.value.empty()) client.use_token(token.value, token.source);
     client.connect();
+  } catch (const RemoteError& e) {
+    std::cerr << "imgsh: " << imgsh::proto::to_string(e.code()) << ": " << e.what() << "\n";
+    return kUsageError;
   } catch (const std::exception& e) {
     std::cerr << "imgsh: " << e.what() << "\n";
     return kUsageError;

@@ -8,6 +8,11 @@ bool is_valid_port(std::string_view text) { return proto::parse_port(text).has_v
 
 std::optional<Target> parse_target(std::string_view text, std::string& error) {
   Target t;
+  constexpr std::string_view kTlsScheme = "imgs://";
+  if (text.starts_with(kTlsScheme)) {
+    t.tls = true;
+    text.remove_prefix(kTlsScheme.size());
+  }
   std::string_view port;
   if (text.starts_with('[')) {
     auto close = text.find(']');

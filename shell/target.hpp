@@ -1,5 +1,6 @@
 #pragma once
-// Where to connect: "HOST:PORT", "[IPv6]:PORT", or the classic "HOST PORT".
+// Where to connect: "HOST:PORT", "[IPv6]:PORT", or the classic "HOST PORT";
+// written "imgs://HOST:PORT", the connection is TLS.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,12 +10,14 @@ namespace imgsh::shell {
 struct Target {
   std::string host;
   std::string port;
+  bool tls = false;  // the target was written imgs://...
 };
 
 // 1..65535, digits only.
 bool is_valid_port(std::string_view text);
 
-// Parses "HOST:PORT" or "[ADDR]:PORT"; on failure `error` says why.
+// Parses "HOST:PORT" or "[ADDR]:PORT", each optionally prefixed "imgs://"
+// (TLS); on failure `error` says why.
 std::optional<Target> parse_target(std::string_view text, std::string& error);
 
 }  // namespace imgsh::shell

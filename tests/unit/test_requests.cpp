@@ -61,6 +61,8 @@ TEST(Requests, ExactHeaders) {
   EXPECT_EQ(to_header(Request{7, Put{"cat.png", 4}}), wire(R"({"op":"put","id":7,"name":"cat.png","size":4})"));
   EXPECT_EQ(to_header(Request{6, Data{}}), wire(R"({"op":"data","id":6})"));
   EXPECT_EQ(to_header(Request{9, Bye{}}), wire(R"({"op":"bye","id":9})"));
+  EXPECT_EQ(to_header(Request{1, Hello{1, "imgsh/0.1.0", "s3cret"}}),
+            wire(R"({"op":"hello","id":1,"version":1,"client":"imgsh/0.1.0","token":"s3cret"})"));
 }
 
 TEST(Requests, ProtocolMdHelloExampleIs56Bytes) {
@@ -75,6 +77,7 @@ std::vector<Request> every_op() {
   return {
       Request{1, Hello{1, "imgsh/0.1.0"}},
       Request{2, Hello{7, ""}},
+      Request{2, Hello{1, "imgsh/0.1.0", "tok-_en"}},
       Request{3, List{}},
       Request{4, List{"ca", 0}},
       Request{5, List{"", 100}},
@@ -101,6 +104,7 @@ void expect_same(const Request& a, const Request& b) {
         if constexpr (std::is_same_v<T, Hello>) {
           EXPECT_EQ(x.version, y.version);
           EXPECT_EQ(x.client, y.client);
+          EXPECT_EQ(x.token, y.token);
         } else if constexpr (std::is_same_v<T, List>) {
           EXPECT_EQ(x.prefix, y.prefix);
           EXPECT_EQ(x.limit, y.limit);

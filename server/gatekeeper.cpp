@@ -1,0 +1,24 @@
+#include "server/gatekeeper.hpp"
+
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include "protocol/error_code.hpp"
+
+namespace imgsh::server {
+
+asio::awaitable<Rights> Gatekeeper::admit(const std::string& token, const asio::ip::address& peer) {
+  if (!tokens_) co_return Rights::read_write;
+  std::optional<Rights> rights = tokens_->lookup(token);
+  if (rights && !token.empty()) {
+    throttle_.success(peer);
+    co_return *rights;
+  }
+  asio::steady_timer pause(co_await asio::this_coro::executor, throttle_.failure(peer));
+  co_await pause.async_wait(asio::use_awaitable);
+  throw proto::ProtocolError(proto::Errc::unauthorized,
+                             token.empty() ? "this server needs a token" : "the token is not valid for this server");
+}
+
+}  // namespace imgsh::server

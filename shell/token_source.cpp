@@ -1,0 +1,43 @@
+#include "shell/token_source.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+
+#include "shell/client.hpp"
+
+namespace imgsh::shell {
+namespace {
+
+std::string trimmed(std::string s) {
+  auto first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return {};
+  auto last = s.find_last_not_of(" \t\r\n");
+  return s.substr(first, last - first + 1);
+}
+
+}  // namespace
+
+TokenSource find_token(const std::string& file) {
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (!in) throw ConnectionError("cannot read token file " + file + ": " + std::strerror(errno));
+    std::string line;
+    std::getline(in, line);
+    std::string token = trimmed(line);
+    if (token.empty()) throw ConnectionError("token file " + file + " is empty (its first line is the token)");
+    return {token, file};
+  }
+  const char* env = std::getenv("IMGSH_TOKEN");
+  if (env && *env) return {trimmed(env), "IMGSH_TOKEN"};
+  return {};
+}
+
+void warn_insecure() {
+  std::cerr << "imgsh: WARNING: --insecure: the server's certificate is NOT checked; anyone on the path can "
+               "read and change this session, token included\n";
+}
+
+}  // namespace imgsh::shell
