@@ -1,6 +1,7 @@
 #include "protocol/file_transfer.hpp"
 
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -26,6 +27,23 @@ asio::awaitable<void> send_file_bytes(asio::ip::tcp::socket& socket, int fd, std
       throw asio::system_error(asio::error_code(errno, asio::system_category()), "sendfile");
     }
   }
+}
+
+asio::awaitable<void> send_head_and_file(asio::ip::tcp::socket& socket, std::string_view head, int fd,
+                                         std::uint64_t offset, std::uint64_t count) {
+  socket.native_non_blocking(true);
+  int more = count > 0 ? MSG_MORE : 0;
+  while (!head.empty()) {
+    ssize_t n = ::send(socket.native_handle(), head.data(), head.size(), more | MSG_NOSIGNAL);
+    if (n >= 0) {
+      head.remove_prefix(static_cast<std::size_t>(n));
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      co_await socket.async_wait(asio::ip::tcp::socket::wait_write, asio::use_awaitable);
+    } else if (errno != EINTR) {
+      throw asio::system_error(asio::error_code(errno, asio::system_category()), "send");
+    }
+  }
+  co_await send_file_bytes(socket, fd, offset, count);
 }
 
 void write_all(int fd, std::span<const std::uint8_t> bytes) {

@@ -189,20 +189,24 @@ proto::FileInfo Client::get(const std::string& name, int out_fd, const ProgressF
     proto::Reply reply = co_await request(get, &head);
     proto::FileInfo info = file_info_from_reply(reply.fields);
     if (head.body_len != info.size) throw RemoteError(Errc::bad_frame, "get reply body does not match its size");
-    std::uint64_t done = 0;
-    while (true) {
-      auto piece = co_await reader_->read_body_some();
-      if (piece.empty()) break;
-      try {
-        proto::write_all(out_fd, piece);
-      } catch (const std::system_error& e) {
-        throw LocalIoError(std::string("cannot write the local file: ") + e.code().message());
-      }
-      done += piece.size();
-      if (progress) progress(done);
-    }
+    co_await receive_body(out_fd, progress);
     co_return info;
   }());
+}
+
+asio::awaitable<void> Client::receive_body(int out_fd, const ProgressFn& progress) {
+  std::uint64_t done = 0;
+  while (true) {
+    auto piece = co_await reader_->read_body_some();
+    if (piece.empty()) break;
+    try {
+      proto::write_all(out_fd, piece);
+    } catch (const std::system_error& e) {
+      throw LocalIoError(std::string("cannot write the local file: ") + e.code().message());
+    }
+    done += piece.size();
+    if (progress) progress(done);
+  }
 }
 
 asio::awaitable<proto::Reply> Client::send_body_then_reply(std::uint64_t id, int in_fd, std::uint64_t size) {
@@ -252,6 +256,52 @@ void Client::bye() {
   } catch (const std::exception&) {
   }
   disconnect();
+}
+
+std::uint64_t Client::send_get(const std::string& name) {
+  return run([&]() -> asio::awaitable<std::uint64_t> {
+    if (!reader_) throw ConnectionError("not connected to " + target_text_);
+    std::uint64_t id = next_id();
+    nlohmann::json header = proto::to_header(proto::Request{id, proto::Get{name}});
+    co_await proto::write_frame(socket_, header);
+    co_return id;
+  }());
+}
+
+proto::FileInfo Client::receive_get(std::uint64_t id, int out_fd) {
+  return run([&]() -> asio::awaitable<proto::FileInfo> {
+    if (!reader_) throw ConnectionError("not connected to " + target_text_);
+    proto::FrameHead head;
+    proto::Reply reply = co_await read_reply(id, &head);
+    proto::FileInfo info = file_info_from_reply(reply.fields);
+    if (head.body_len != info.size) throw RemoteError(Errc::bad_frame, "get reply body does not match its size");
+    ProgressFn none;
+    co_await receive_body(out_fd, none);
+    co_return info;
+  }());
+}
+
+std::uint64_t Client::send_inline_put(const std::string& name, int in_fd, std::uint64_t size) {
+  return run([&]() -> asio::awaitable<std::uint64_t> {
+    if (!reader_) throw ConnectionError("not connected to " + target_text_);
+    std::uint64_t id = next_id();
+    nlohmann::json put = proto::to_header(proto::Request{id, proto::Put{name, size}});
+    std::string head = proto::encode_frame_head(put, size);
+    try {
+      co_await proto::send_head_and_file(socket_, head, in_fd, 0, size);
+    } catch (const proto::ProtocolError&) {
+      throw LocalIoError("the local file changed size while it was being sent");
+    }
+    co_return id;
+  }());
+}
+
+proto::FileInfo Client::receive_put(std::uint64_t id) {
+  return run([&]() -> asio::awaitable<proto::FileInfo> {
+    if (!reader_) throw ConnectionError("not connected to " + target_text_);
+    proto::Reply reply = co_await read_reply(id);
+    co_return file_info_from_reply(reply.fields);
+  }());
 }
 
 }  // namespace imgsh::shell

@@ -64,7 +64,17 @@ class Client {
   proto::FileInfo put(const std::string& name, int in_fd, std::uint64_t size, const ProgressFn& progress = {});
   void bye();
 
+  // Pipelining, for multi-file transfers (transfer_batch.cpp): requests go out
+  // ahead of earlier replies, which come back in request order and are read
+  // with the matching receive_*. Failures throw as in get and put.
+  std::uint64_t send_get(const std::string& name);  // the request only; returns its id
+  proto::FileInfo receive_get(std::uint64_t id, int out_fd);
+  // An inline put (size <= limits().inline_put_max): header and body.
+  std::uint64_t send_inline_put(const std::string& name, int in_fd, std::uint64_t size);
+  proto::FileInfo receive_put(std::uint64_t id);
+
  private:
+  asio::awaitable<void> receive_body(int out_fd, const ProgressFn& progress);
   template <class T>
   T run(asio::awaitable<T> task);
   asio::awaitable<proto::Reply> read_reply(std::uint64_t id, proto::FrameHead* head_out = nullptr);

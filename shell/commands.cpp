@@ -10,6 +10,7 @@
 #include "shell/command_table.hpp"
 #include "shell/local_files.hpp"
 #include "shell/shell_context.hpp"
+#include "shell/transfer_batch.hpp"
 
 namespace imgsh::shell {
 namespace {
@@ -78,7 +79,16 @@ bool cmd_stat(ShellContext& ctx, const std::vector<std::string>& args) {
   });
 }
 
+// get R1 R2 R3... [DIR]: several files, pipelined (transfer_batch.cpp).
+bool get_several(ShellContext& ctx, const std::vector<std::string>& args) {
+  std::filesystem::path last(args.back());
+  bool to_dir = args.back().ends_with('/') || std::filesystem::is_directory(last);
+  std::vector<std::string> names(args.begin(), to_dir ? args.end() - 1 : args.end());
+  return get_batch(ctx, names, to_dir ? args.back() : "").failed == 0;
+}
+
 bool cmd_get(ShellContext& ctx, const std::vector<std::string>& args) {
+  if (args.size() > 2) return get_several(ctx, args);
   const std::string& name = args[0];
   return remote_op(ctx, "get", name, [&] {
     check_remote_name(name);
@@ -93,6 +103,7 @@ bool cmd_get(ShellContext& ctx, const std::vector<std::string>& args) {
 }
 
 bool cmd_put(ShellContext& ctx, const std::vector<std::string>& args) {
+  if (args.size() > 2) return put_batch(ctx, args).failed == 0;  // put L1 L2 L3...: pipelined
   const std::string& path = args[0];
   std::string name = args.size() > 1 ? args[1] : std::filesystem::path(path).filename().string();
   return remote_op(ctx, "put", name, [&] {
@@ -130,11 +141,13 @@ bool cmd_quit(ShellContext& ctx, const std::vector<std::string>&) {
 
 }  // namespace
 
+constexpr int kManyArgs = 1 << 20;
+
 const std::vector<Command>& command_table() {
   static const std::vector<Command> table = {
       {"ls", {"list", "dir"}, Completion::remote, 0, 1, "ls [PREFIX]", "list the stored images (names starting with PREFIX)", cmd_ls},
-      {"get", {}, Completion::remote, 1, 2, "get REMOTE [LOCAL]", "download REMOTE; never overwrites a local file", cmd_get},
-      {"put", {}, Completion::local, 1, 2, "put LOCAL [REMOTE]", "upload LOCAL (a .jpg, .jpeg or .png image)", cmd_put},
+      {"get", {}, Completion::remote, 1, kManyArgs, "get REMOTE [LOCAL] | get REMOTE... [DIR]", "download REMOTE; never overwrites a local file", cmd_get},
+      {"put", {}, Completion::local, 1, kManyArgs, "put LOCAL [REMOTE] | put LOCAL...", "upload LOCAL (a .jpg, .jpeg or .png image)", cmd_put},
       {"stat", {}, Completion::remote, 1, 1, "stat NAME", "show the size and modification time of NAME", cmd_stat},
       {"help", {"?"}, Completion::none, 0, 1, "help [COMMAND]", "list the commands, or explain one", cmd_help},
       {"quit", {"exit", "bye"}, Completion::none, 0, 0, "quit", "close the connection and leave", cmd_quit},
