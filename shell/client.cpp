@@ -258,13 +258,14 @@ void Client::bye() {
   disconnect();
 }
 
-std::uint64_t Client::send_get(const std::string& name) {
+std::uint64_t Client::send_gets(const std::vector<std::string>& names) {
   return run([&]() -> asio::awaitable<std::uint64_t> {
     if (!reader_) throw ConnectionError("not connected to " + target_text_);
-    std::uint64_t id = next_id();
-    nlohmann::json header = proto::to_header(proto::Request{id, proto::Get{name}});
-    co_await proto::write_frame(socket_, header);
-    co_return id;
+    std::uint64_t first = last_id_ + 1;
+    std::string frames;
+    for (const auto& name : names) frames += proto::encode_frame_head(proto::to_header(proto::Request{next_id(), proto::Get{name}}), 0);
+    co_await asio::async_write(socket_, asio::buffer(frames), asio::use_awaitable);
+    co_return first;
   }());
 }
 

@@ -67,7 +67,8 @@ class Client {
   // Pipelining, for multi-file transfers (transfer_batch.cpp): requests go out
   // ahead of earlier replies, which come back in request order and are read
   // with the matching receive_*. Failures throw as in get and put.
-  std::uint64_t send_get(const std::string& name);  // the request only; returns its id
+  // The requests only, in one write; returns the first one's id (the others follow it).
+  std::uint64_t send_gets(const std::vector<std::string>& names);
   proto::FileInfo receive_get(std::uint64_t id, int out_fd);
   // An inline put (size <= limits().inline_put_max): header and body.
   std::uint64_t send_inline_put(const std::string& name, int in_fd, std::uint64_t size);

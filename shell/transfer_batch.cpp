@@ -129,22 +129,32 @@ BatchCounts get_batch(ShellContext& ctx, const std::vector<std::string>& names, 
   };
   std::size_t next = 0;
   while (next < names.size() || !window.empty()) {
-    while (next < names.size() && window.size() < kWindow) {
-      PendingGet p;
-      p.name = names[next++];
-      if (tally.broken) {
-        p.failure = tally.lost();
-      } else {
+    // Top the window up half a window at a time, the requests in one write.
+    if (window.size() <= kWindow / 2 && next < names.size()) {
+      std::size_t first_new = window.size();
+      std::vector<std::string> requests;
+      while (next < names.size() && window.size() < kWindow) {
+        PendingGet p;
+        p.name = names[next++];
         try {
+          if (tally.broken) throw ConnectionError("");
           if (auto problem = proto::check_name(p.name)) throw proto::ProtocolError(problem->code, problem->message);
           p.path = download_path(p.name, local_dir);
           p.download = std::make_unique<Download>(p.path);
-          p.id = client.send_get(p.name);
+          requests.push_back(p.name);
         } catch (...) {
-          p.failure = tally.failure();
+          p.failure = tally.broken ? tally.lost() : tally.failure();
         }
+        window.push_back(std::move(p));
       }
-      window.push_back(std::move(p));
+      try {
+        std::uint64_t id = requests.empty() ? 0 : client.send_gets(requests);
+        for (std::size_t i = first_new; i < window.size(); ++i) {
+          if (!window[i].failure) window[i].id = id++;
+        }
+      } catch (...) {
+        tally.failure();  // broken now: what is in the window fails below
+      }
     }
     PendingGet p = std::move(window.front());
     window.pop_front();
