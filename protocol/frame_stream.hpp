@@ -24,14 +24,47 @@ struct FrameHead {
   std::uint64_t body_len = 0;
 };
 
+namespace detail {
+
+// Large read buffers recycled per thread (a few at most), so a session
+// streaming body after body does not allocate for each, and an idle session
+// holds none.
+class LargeBufferPool {
+ public:
+  static std::unique_ptr<std::uint8_t[]> take(std::size_t size) {
+    auto& pool = free_list();
+    if (size != kPooledSize || pool.empty()) return std::make_unique_for_overwrite<std::uint8_t[]>(size);
+    auto buffer = std::move(pool.back());
+    pool.pop_back();
+    return buffer;
+  }
+  static void give_back(std::unique_ptr<std::uint8_t[]> buffer, std::size_t size) {
+    auto& pool = free_list();
+    if (size == kPooledSize && pool.size() < kKeep) pool.push_back(std::move(buffer));
+  }
+  static constexpr std::size_t kPooledSize = 1024 * 1024;
+
+ private:
+  static constexpr std::size_t kKeep = 2;
+  static std::vector<std::unique_ptr<std::uint8_t[]>>& free_list() {
+    thread_local std::vector<std::unique_ptr<std::uint8_t[]>> pool;
+    return pool;
+  }
+};
+
+}  // namespace detail
+
 template <class Stream>
 class FrameReader {
  public:
   static constexpr std::size_t kSmallBufferSize = 4 * 1024;
-  static constexpr std::size_t kLargeBufferSize = 256 * 1024;
+  static constexpr std::size_t kLargeBufferSize = detail::LargeBufferPool::kPooledSize;
 
   explicit FrameReader(Stream& stream, std::size_t large_buffer_size = kLargeBufferSize)
       : stream_(stream), large_size_(large_buffer_size) {}
+  FrameReader(const FrameReader&) = delete;
+  FrameReader& operator=(const FrameReader&) = delete;
+  ~FrameReader() { release_large(); }
 
   // The next frame's header. Throws ProtocolError on invalid framing and
   // asio::system_error (asio::error::eof on a clean close) on I/O failure.
@@ -78,21 +111,25 @@ class FrameReader {
   std::span<const std::uint8_t> pending() const { return {data_ + begin_, end_ - begin_}; }
 
   // Called when every buffered byte is consumed. An idle session thus holds
-  // only the small buffer; the large one is freed at the first read outside
-  // a large body.
+  // only the small buffer; the large one goes back to the pool at the first
+  // read outside a large body.
   asio::awaitable<void> fill() {
     std::uint8_t* space = small_.data();
     std::size_t size = small_.size();
     if (decoder_.in_body() && decoder_.body_remaining() > small_.size()) {
-      if (!large_) large_ = std::make_unique_for_overwrite<std::uint8_t[]>(large_size_);
+      if (!large_) large_ = detail::LargeBufferPool::take(large_size_);
       space = large_.get();
       size = large_size_;
     } else {
-      large_.reset();
+      release_large();
     }
     data_ = space;
     begin_ = end_ = 0;
     end_ = co_await stream_.async_read_some(asio::buffer(space, size), asio::use_awaitable);
+  }
+
+  void release_large() {
+    if (large_) detail::LargeBufferPool::give_back(std::move(large_), large_size_);
   }
 
   Stream& stream_;
