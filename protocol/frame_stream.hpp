@@ -106,6 +106,9 @@ class FrameReader {
   bool in_body() const { return decoder_.in_body(); }
   // True when no byte of a further frame is buffered or decoded.
   bool idle() const { return begin_ == end_ && decoder_.at_frame_boundary(); }
+  // True when the next frame's whole header is already buffered: a pipelined
+  // request that will be answered right after the current one.
+  bool next_header_buffered() const { return decoder_.at_frame_boundary() && holds_frame_head(pending()); }
 
  private:
   std::span<const std::uint8_t> pending() const { return {data_ + begin_, end_ - begin_}; }

@@ -64,7 +64,8 @@ asio::awaitable<Outcome> handle_get(RequestContext& ctx, const proto::Get& req) 
   nlohmann::json reply = file_reply(ctx.id, file.info);
   std::string head = proto::encode_frame_head(reply, file.info.size);
   try {
-    co_await proto::send_head_and_file(ctx.socket, head, file.fd.get(), 0, file.info.size);
+    bool more_follows = ctx.reader.next_header_buffered();
+    co_await proto::send_head_and_file(ctx.socket, head, file.fd.get(), 0, file.info.size, more_follows);
   } catch (const ProtocolError& e) {
     // The header promised more bytes than the file now has: the frame cannot
     // be completed, so the connection must end (the client keeps nothing).
