@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include <asio/connect.hpp>
@@ -10,6 +11,8 @@
 #include "protocol/endpoint_text.hpp"
 #include "protocol/file_transfer.hpp"
 #include "protocol/version.hpp"
+#include "shell/protocol_trace.hpp"
+#include "shell/request_watch.hpp"
 
 namespace imgsh::shell {
 namespace {
@@ -46,12 +49,19 @@ T Client::run(asio::awaitable<T> task) {
   body_incomplete_ = false;
   std::optional<T> result;
   std::exception_ptr error;
+  RequestWatch watch(io_, socket_, interrupt_fd_, reply_timeout_);  // Ctrl-C, reply timeout
   asio::co_spawn(io_, std::move(task), [&](std::exception_ptr e, T value) {
     error = e;
     if (!e) result.emplace(std::move(value));
+    watch.done();
   });
   io_.restart();
   io_.run();
+  if (error && (watch.interrupted() || watch.timed_out())) {
+    disconnect();
+    if (watch.interrupted()) throw Interrupted("interrupted");
+    throw ConnectionError("no reply from " + server_text_ + " within " + std::to_string(reply_timeout_.count()) + " ms");
+  }
   // Any failure but an error reply read in step leaves the stream unusable:
   // drop the connection, so the next request starts afresh.
   try {
@@ -128,6 +138,7 @@ void Client::disconnect() {
 
 asio::awaitable<proto::Reply> Client::read_reply(std::uint64_t id, proto::FrameHead* head_out) {
   proto::FrameHead head = co_await reader_->read_header();
+  trace_frame_received(head.header, head.body_len);
   proto::Reply reply = proto::parse_reply(head.header);
   if (reply.id != id && !(reply.id == 0 && reply.status == proto::ReplyStatus::error)) {
     throw RemoteError(Errc::bad_frame, "reply " + std::to_string(reply.id) + " does not answer request " + std::to_string(id));
@@ -146,6 +157,7 @@ asio::awaitable<proto::Reply> Client::request(const proto::RequestBody& body, pr
   if (!reader_) throw ConnectionError("not connected to " + target_text_);
   std::uint64_t id = next_id();
   nlohmann::json header = proto::to_header(proto::Request{id, body});
+  trace_frame_sent(header, 0);
   co_await proto::write_frame(socket_, header);
   proto::Reply reply = co_await read_reply(id, head_out);
   co_return reply;
@@ -209,9 +221,17 @@ asio::awaitable<void> Client::receive_body(int out_fd, const ProgressFn& progres
   }
 }
 
-asio::awaitable<proto::Reply> Client::send_body_then_reply(std::uint64_t id, int in_fd, std::uint64_t size) {
+asio::awaitable<proto::Reply> Client::send_body_then_reply(std::uint64_t id, int in_fd, std::uint64_t size,
+                                                           const ProgressFn& progress) {
   try {
-    co_await proto::send_file_bytes(socket_, in_fd, 0, size);
+    // In pieces, so that a progress bar moves.
+    constexpr std::uint64_t kPiece = 1ull << 20;
+    for (std::uint64_t done = 0; done < size;) {
+      std::uint64_t piece = progress ? std::min(kPiece, size - done) : size - done;
+      co_await proto::send_file_bytes(socket_, in_fd, done, piece);
+      done += piece;
+      if (progress) progress(done);
+    }
   } catch (const proto::ProtocolError&) {
     body_incomplete_ = true;
     throw LocalIoError("the local file changed size while it was being sent");
@@ -233,18 +253,20 @@ proto::FileInfo Client::put(const std::string& name, int in_fd, std::uint64_t si
     nlohmann::json put = proto::to_header(proto::Request{id, proto::Put{name, size}});
     proto::Reply reply;
     if (size <= limits_.inline_put_max) {
+      trace_frame_sent(put, size);
       co_await proto::write_head(socket_, put, size);
-      reply = co_await send_body_then_reply(id, in_fd, size);
+      reply = co_await send_body_then_reply(id, in_fd, size, progress);
     } else {
       // Announce first: a refusal (exists, too_large, no_space) costs no body.
+      trace_frame_sent(put, 0);
       co_await proto::write_head(socket_, put, 0);
       reply = co_await read_reply(id);
       if (reply.status != proto::ReplyStatus::continue_) throw RemoteError(Errc::bad_frame, "expected continue");
       nlohmann::json data = proto::to_header(proto::Request{id, proto::Data{}});
+      trace_frame_sent(data, size);
       co_await proto::write_head(socket_, data, size);
-      reply = co_await send_body_then_reply(id, in_fd, size);
+      reply = co_await send_body_then_reply(id, in_fd, size, progress);
     }
-    if (progress) progress(size);
     co_return file_info_from_reply(reply.fields);
   }());
 }
@@ -269,15 +291,16 @@ std::uint64_t Client::send_gets(const std::vector<std::string>& names) {
   }());
 }
 
-proto::FileInfo Client::receive_get(std::uint64_t id, int out_fd) {
+proto::FileInfo Client::receive_get(std::uint64_t id, int out_fd, const std::function<void(const proto::FileInfo&)>& on_header,
+                                    const ProgressFn& progress) {
   return run([&]() -> asio::awaitable<proto::FileInfo> {
     if (!reader_) throw ConnectionError("not connected to " + target_text_);
     proto::FrameHead head;
     proto::Reply reply = co_await read_reply(id, &head);
     proto::FileInfo info = file_info_from_reply(reply.fields);
     if (head.body_len != info.size) throw RemoteError(Errc::bad_frame, "get reply body does not match its size");
-    ProgressFn none;
-    co_await receive_body(out_fd, none);
+    if (on_header) on_header(info);
+    co_await receive_body(out_fd, progress);
     co_return info;
   }());
 }

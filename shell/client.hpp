@@ -2,6 +2,7 @@
 // imgsh's one connection to imgsrv: connect and hello once, then typed
 // requests over the same socket. Runs asio coroutines to completion on a
 // private io_context, so callers see plain blocking calls.
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -32,6 +33,12 @@ class ConnectionError : public std::runtime_error {
 // A local file could not be read or written mid-transfer (disk full, file
 // changed while being sent); the connection is dropped since it is out of step.
 class LocalIoError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Ctrl-C cancelled the request; the client is disconnected afterwards.
+class Interrupted : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
@@ -69,17 +76,25 @@ class Client {
   // with the matching receive_*. Failures throw as in get and put.
   // The requests only, in one write; returns the first one's id (the others follow it).
   std::uint64_t send_gets(const std::vector<std::string>& names);
-  proto::FileInfo receive_get(std::uint64_t id, int out_fd);
+  // on_header is called once the reply's header is in, before its body.
+  proto::FileInfo receive_get(std::uint64_t id, int out_fd, const std::function<void(const proto::FileInfo&)>& on_header = {},
+                              const ProgressFn& progress = {});
   // An inline put (size <= limits().inline_put_max): header and body.
   std::uint64_t send_inline_put(const std::string& name, int in_fd, std::uint64_t size);
   proto::FileInfo receive_put(std::uint64_t id);
+  // While a request waits, a readable `fd` (the Ctrl-C pipe) cancels it:
+  // the request throws Interrupted and the connection is dropped.
+  void cancel_when_readable(int fd) { interrupt_fd_ = fd; }
+  // A request not answered within `timeout` (0: no limit) throws
+  // ConnectionError and drops the connection (Tab completion uses this).
+  void set_reply_timeout(std::chrono::milliseconds timeout) { reply_timeout_ = timeout; }
 
  private:
   asio::awaitable<void> receive_body(int out_fd, const ProgressFn& progress);
   template <class T>
   T run(asio::awaitable<T> task);
   asio::awaitable<proto::Reply> read_reply(std::uint64_t id, proto::FrameHead* head_out = nullptr);
-  asio::awaitable<proto::Reply> send_body_then_reply(std::uint64_t id, int in_fd, std::uint64_t size);
+  asio::awaitable<proto::Reply> send_body_then_reply(std::uint64_t id, int in_fd, std::uint64_t size, const ProgressFn& progress);
   bool peer_closed_or_out_of_step();
   asio::awaitable<proto::Reply> request(const proto::RequestBody& body, proto::FrameHead* head_out = nullptr);
   std::uint64_t next_id() { return ++last_id_; }
@@ -97,6 +112,8 @@ class Client {
   // Per request: did an error reply leave the stream in step, or was a body cut short?
   bool error_in_step_ = false;
   bool body_incomplete_ = false;
+  int interrupt_fd_ = -1;
+  std::chrono::milliseconds reply_timeout_{0};
 };
 
 }  // namespace imgsh::shell

@@ -1,6 +1,7 @@
 #pragma once
 // The one table of shell commands (after OpenSSH sftp.c): name, aliases,
 // what Tab completes for its arguments, argument counts, usage, help, handler.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -9,7 +10,7 @@ namespace imgsh::shell {
 
 struct ShellContext;
 
-enum class Completion { none, remote, local };
+enum class Completion { none, remote, local, local_dir, command };
 
 struct Command {
   std::string_view name;
@@ -21,6 +22,8 @@ struct Command {
   std::string_view help;
   // Returns true on success; reports its own outcome.
   bool (*run)(ShellContext& ctx, const std::vector<std::string>& args);
+  // What Tab completes after the first argument, when it differs (get REMOTE LOCAL).
+  std::optional<Completion> later_completion = std::nullopt;
 };
 
 const std::vector<Command>& command_table();

@@ -1,71 +1,37 @@
-// The handlers of the command table, and the table itself.
-#include <chrono>
-#include <ctime>
+// The handlers of the remote commands, and the command table itself.
+#include <unistd.h>
+
 #include <filesystem>
-#include <functional>
 #include <iostream>
 
-#include "protocol/names.hpp"
-#include "protocol/version.hpp"
 #include "shell/command_table.hpp"
-#include "shell/local_files.hpp"
+#include "shell/file_transfers.hpp"
+#include "shell/listing.hpp"
+#include "shell/local_commands.hpp"
+#include "shell/local_paths.hpp"
+#include "shell/multi_transfer.hpp"
+#include "shell/remote_op.hpp"
+#include "shell/remote_patterns.hpp"
 #include "shell/shell_context.hpp"
-#include "shell/transfer_batch.hpp"
 
 namespace imgsh::shell {
 namespace {
 
 using proto::Errc;
 
-std::string format_time(std::int64_t seconds) {
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  ::localtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  return buf;
-}
-
-std::string rate_text(std::uint64_t bytes, std::chrono::steady_clock::duration elapsed) {
-  double seconds = std::chrono::duration<double>(elapsed).count();
-  char buf[64];
-  if (bytes < (1u << 20) || seconds < 0.0005) {
-    std::snprintf(buf, sizeof buf, "in %.3f s", seconds);
-  } else {
-    std::snprintf(buf, sizeof buf, "in %.3f s (%.1f MB/s)", seconds, static_cast<double>(bytes) / seconds / 1e6);
-  }
-  return buf;
-}
-
-// Runs one remote operation: reconnects if the connection was lost, turns
-// every failure into one report line with its code. Returns success.
-bool remote_op(ShellContext& ctx, std::string_view op, const std::string& file, const std::function<std::string()>& body) {
-  Client& client = ctx.client;
-  ctx.connection_failed = false;
-  try {
-    if (client.ensure_connected()) std::cerr << "imgsh: reconnected to " << client.server_text() << "\n";
-    ctx.reporter.ok(client.server_text(), op, file, body());
-    return true;
-  } catch (const proto::ProtocolError& e) {
-    ctx.reporter.fail(client.server_text(), op, file, proto::to_string(e.code()), e.what());
-  } catch (const ConnectionError& e) {
-    ctx.connection_failed = true;
-    ctx.reporter.fail(client.server_text(), op, file, "connection_lost", e.what());
-  } catch (const LocalIoError& e) {
-    ctx.reporter.fail(client.server_text(), op, file, "local_error", e.what());
-  }
-  return false;
-}
-
-void check_remote_name(const std::string& name) {
-  if (auto problem = proto::check_name(name)) throw proto::ProtocolError(problem->code, problem->message);
-}
-
 bool cmd_ls(ShellContext& ctx, const std::vector<std::string>& args) {
-  std::string prefix = args.empty() ? "" : args[0];
-  return remote_op(ctx, "list", prefix, [&] {
-    auto files = ctx.client.list(prefix, 0);
-    for (const auto& f : files) std::cout << f.name << "\n";
+  std::string error;
+  auto options = parse_listing_options(args, error);
+  if (!options || options->operands.size() > 1) {
+    std::cerr << "imgsh: " << (options ? "usage: ls [-1lh] [PATTERN]" : "ls: " + error) << "\n";
+    return false;
+  }
+  std::string pattern = options->operands.empty() ? "" : options->operands[0];
+  bool terminal = ::isatty(STDOUT_FILENO);
+  return remote_op(ctx, "list", pattern, [&] {
+    std::vector<ListedFile> files;
+    for (auto& f : list_matching(ctx.client, pattern)) files.push_back({std::move(f.name), f.size, f.mtime});
+    std::cout << format_listing(files, *options, terminal);
     return std::to_string(files.size()) + (files.size() == 1 ? " file" : " files");
   });
 }
@@ -79,77 +45,120 @@ bool cmd_stat(ShellContext& ctx, const std::vector<std::string>& args) {
   });
 }
 
-// get R1 R2 R3... [DIR]: several files, pipelined (transfer_batch.cpp).
-bool get_several(ShellContext& ctx, const std::vector<std::string>& args) {
-  std::filesystem::path last(args.back());
-  bool to_dir = args.back().ends_with('/') || std::filesystem::is_directory(last);
-  std::vector<std::string> names(args.begin(), to_dir ? args.end() - 1 : args.end());
-  return get_batch(ctx, names, to_dir ? args.back() : "").failed == 0;
+// The final line of a multi-file command; true when every file made it.
+bool report_counts(ShellContext& ctx, std::string_view op, const TransferCounts& counts) {
+  std::size_t total = counts.done + counts.failed;
+  std::string files = std::to_string(total) + (total == 1 ? " file" : " files");
+  if (counts.failed == 0) {
+    ctx.reporter.ok(ctx.client.server_text(), op, "", files);
+    return true;
+  }
+  ctx.reporter.fail(ctx.client.server_text(), op, "", "some_failed",
+                    std::to_string(counts.failed) + " of " + files + " failed");
+  return false;
+}
+
+// Remote patterns to transfer items; a pattern matching nothing is reported and counted as failed.
+std::vector<TransferItem> resolve_remote(ShellContext& ctx, const std::vector<std::string>& patterns,
+                                         const std::string& local_arg, TransferCounts& counts) {
+  std::vector<TransferItem> items;
+  for (const auto& pattern : patterns) {
+    if (!has_glob_chars(pattern)) {
+      items.push_back({pattern, local_arg});
+      continue;
+    }
+    bool found = remote_query(ctx, "get", pattern, [&] {
+      auto names = names_matching_glob(ctx.client, pattern);
+      if (names.empty()) throw proto::ProtocolError(Errc::not_found, "no remote file matches " + pattern);
+      for (auto& n : names) items.push_back({std::move(n), local_arg});
+    });
+    if (!found) ++counts.failed;
+  }
+  return items;
+}
+
+std::vector<TransferItem> resolve_local(ShellContext& ctx, const std::vector<std::string>& patterns, TransferCounts& counts) {
+  std::vector<TransferItem> items;
+  for (const auto& pattern : patterns) {
+    auto paths = expand_local_pattern(pattern);
+    if (paths.empty()) {
+      ctx.reporter.fail(ctx.client.server_text(), "put", pattern, proto::to_string(Errc::not_found),
+                        "no local file matches " + pattern);
+      ++counts.failed;
+    }
+    for (auto& p : paths) items.push_back({std::filesystem::path(p).filename().string(), std::move(p)});
+  }
+  return items;
+}
+
+bool multi_get(ShellContext& ctx, const std::vector<std::string>& patterns, const std::string& local_arg) {
+  TransferCounts counts;
+  auto items = resolve_remote(ctx, patterns, local_arg, counts);
+  TransferCounts moved = transfer_files(ctx, Direction::get, items);
+  return report_counts(ctx, "get", {moved.done, counts.failed + moved.failed});
+}
+
+bool multi_put(ShellContext& ctx, const std::vector<std::string>& patterns) {
+  TransferCounts counts;
+  auto items = resolve_local(ctx, patterns, counts);
+  TransferCounts moved = transfer_files(ctx, Direction::put, items);
+  return report_counts(ctx, "put", {moved.done, counts.failed + moved.failed});
 }
 
 bool cmd_get(ShellContext& ctx, const std::vector<std::string>& args) {
-  if (args.size() > 2) return get_several(ctx, args);
-  const std::string& name = args[0];
-  return remote_op(ctx, "get", name, [&] {
-    check_remote_name(name);
-    std::string path = download_path(name, args.size() > 1 ? args[1] : "");
-    Download download(path);
-    auto start = std::chrono::steady_clock::now();
-    auto info = ctx.client.get(name, download.fd());
-    download.commit();
-    return "saved " + std::to_string(info.size) + " bytes to " + path + " " +
-           rate_text(info.size, std::chrono::steady_clock::now() - start);
-  });
-}
-
-bool cmd_put(ShellContext& ctx, const std::vector<std::string>& args) {
-  if (args.size() > 2) return put_batch(ctx, args).failed == 0;  // put L1 L2 L3...: pipelined
-  const std::string& path = args[0];
-  std::string name = args.size() > 1 ? args[1] : std::filesystem::path(path).filename().string();
-  return remote_op(ctx, "put", name, [&] {
-    UploadSource src = open_upload_source(path, name);
-    auto start = std::chrono::steady_clock::now();
-    auto info = ctx.client.put(name, src.fd.get(), src.size);
-    return "stored " + std::to_string(info.size) + " bytes " +
-           rate_text(info.size, std::chrono::steady_clock::now() - start);
-  });
-}
-
-bool cmd_help(ShellContext&, const std::vector<std::string>& args) {
-  if (!args.empty()) {
-    const Command* c = find_command(args[0]);
-    if (!c) {
-      std::cerr << "imgsh: no command '" << args[0] << "' (try help)\n";
+  std::string local_arg = args.size() > 1 ? expand_tilde(args[1]) : "";
+  if (has_glob_chars(args[0])) {
+    std::error_code ec;
+    if (!local_arg.empty() && local_arg.back() != '/' && !std::filesystem::is_directory(local_arg, ec)) {
+      std::cerr << "imgsh: get PATTERN LOCAL: LOCAL must be a directory (" << local_arg << " is not)\n";
       return false;
     }
-    std::cout << "usage: " << c->usage << "\n  " << c->help << "\n";
-    return true;
+    return multi_get(ctx, {args[0]}, local_arg);
   }
-  std::cout << "imgsh " IMGSH_VERSION " commands:\n";
-  for (const auto& c : command_table()) {
-    std::string usage(c.usage);
-    usage.resize(std::max<std::size_t>(usage.size(), 24), ' ');
-    std::cout << "  " << usage << "  " << c.help << "\n";
-  }
-  return true;
+  return get_file(ctx, args[0], local_arg);
 }
 
-bool cmd_quit(ShellContext& ctx, const std::vector<std::string>&) {
-  ctx.quit = true;
-  return true;
+bool cmd_mget(ShellContext& ctx, const std::vector<std::string>& args) { return multi_get(ctx, args, ""); }
+
+bool cmd_put(ShellContext& ctx, const std::vector<std::string>& args) {
+  if (has_glob_chars(args[0])) {
+    if (args.size() > 1) {
+      std::cerr << "imgsh: put PATTERN stores each file under its own name; give no REMOTE name\n";
+      return false;
+    }
+    return multi_put(ctx, {args[0]});
+  }
+  std::string path = expand_tilde(args[0]);
+  std::string name = args.size() > 1 ? args[1] : std::filesystem::path(path).filename().string();
+  return put_file(ctx, path, name);
 }
+
+bool cmd_mput(ShellContext& ctx, const std::vector<std::string>& args) { return multi_put(ctx, args); }
+
+constexpr int kMany = 1 << 16;
 
 }  // namespace
 
-constexpr int kManyArgs = 1 << 20;
-
 const std::vector<Command>& command_table() {
   static const std::vector<Command> table = {
-      {"ls", {"list", "dir"}, Completion::remote, 0, 1, "ls [PREFIX]", "list the stored images (names starting with PREFIX)", cmd_ls},
-      {"get", {}, Completion::remote, 1, kManyArgs, "get REMOTE [LOCAL] | get REMOTE... [DIR]", "download REMOTE; never overwrites a local file", cmd_get},
-      {"put", {}, Completion::local, 1, kManyArgs, "put LOCAL [REMOTE] | put LOCAL...", "upload LOCAL (a .jpg, .jpeg or .png image)", cmd_put},
+      {"ls", {"list", "dir"}, Completion::remote, 0, 3, "ls [-1lh] [PATTERN]",
+       "list the stored images (names starting with PATTERN, or matching a glob); -l size and time, -h human sizes", cmd_ls},
+      {"get", {}, Completion::remote, 1, 2, "get REMOTE [LOCAL]",
+       "download REMOTE (or every name a glob matches, into LOCAL if a directory); never overwrites a local file", cmd_get,
+       Completion::local},
+      {"mget", {}, Completion::remote, 1, kMany, "mget PATTERN...", "download every remote file the patterns match", cmd_mget},
+      {"put", {}, Completion::local, 1, 2, "put LOCAL [REMOTE]",
+       "upload LOCAL (a .jpg, .jpeg or .png image; a glob uploads every match)", cmd_put,
+       Completion::none},
+      {"mput", {}, Completion::local, 1, kMany, "mput PATTERN...", "upload every local file the patterns match", cmd_mput},
       {"stat", {}, Completion::remote, 1, 1, "stat NAME", "show the size and modification time of NAME", cmd_stat},
-      {"help", {"?"}, Completion::none, 0, 1, "help [COMMAND]", "list the commands, or explain one", cmd_help},
+      {"lls", {}, Completion::local, 0, 3, "lls [-1lh] [PATH]", "list a local directory (default: the current one)", cmd_lls},
+      {"lcd", {}, Completion::local_dir, 0, 1, "lcd [DIR]", "change the local directory (default: home)", cmd_lcd},
+      {"lpwd", {}, Completion::none, 0, 0, "lpwd", "print the local directory", cmd_lpwd},
+      {"!", {}, Completion::local, 0, kMany, "!COMMAND", "run COMMAND in a local shell (! alone: an interactive shell)", cmd_shell},
+      {"progress", {}, Completion::none, 0, 1, "progress [on|off]", "toggle the progress bar of transfers", cmd_progress},
+      {"version", {}, Completion::none, 0, 0, "version", "show the versions of imgsh, the protocol and the server", cmd_version},
+      {"help", {"?"}, Completion::command, 0, 1, "help [COMMAND]", "list the commands, or explain one", cmd_help},
       {"quit", {"exit", "bye"}, Completion::none, 0, 0, "quit", "close the connection and leave", cmd_quit},
   };
   return table;

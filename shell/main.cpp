@@ -1,5 +1,6 @@
 // imgsh: a shell for an imgsrv image store. One connection for the whole
 // session; commands from a prompt, a script, or the command line.
+#include <clocale>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -11,7 +12,9 @@
 #include "protocol/version.hpp"
 #include "shell/client.hpp"
 #include "shell/command_table.hpp"
+#include "shell/protocol_trace.hpp"
 #include "shell/script_runner.hpp"
+#include "shell/state_files.hpp"
 #include "shell/target.hpp"
 
 namespace {
@@ -47,13 +50,19 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);  // a closed socket is an error to report, not a death
   std::string batch_file;
   bool quiet = false;
+  bool verbose = false;
   CLI::App app{"imgsh: a shell for imgsrv image stores", "imgsh"};
   app.set_version_flag("--version", "imgsh " IMGSH_VERSION);
   app.formatter(std::make_shared<UsageFormatter>());
   app.add_option("-b,--batch", batch_file, "run the commands in FILE (- for stdin); stop at the first failure")
       ->type_name("FILE");
-  app.add_flag("-q,--quiet", quiet, "print no report line for commands that succeed");
-  app.footer("Commands: ls, get, put, stat, help, quit. In a script, a line starting with '-' may fail.");
+  app.add_flag("-q,--quiet", quiet, "print no report line for commands that succeed, and no progress bar");
+  app.add_flag("-v,--verbose", verbose, "trace the protocol: one line per frame header sent or received, on stderr");
+  std::string commands;
+  for (const auto& c : command_table()) commands += (commands.empty() ? "" : ", ") + std::string(c.name);
+  app.footer("Commands: " + commands +
+             "\n(imgsh HOST:PORT help explains them). In a script, a line starting with '-' may fail.\n"
+             "History and past targets: $XDG_STATE_HOME/imgsh (else ~/.local/state/imgsh).");
   app.prefix_command();
   try {
     app.parse(argc, argv);
@@ -93,6 +102,8 @@ int main(int argc, char** argv) {
     if (!script) return usage_error("cannot read batch file " + batch_file);
   }
 
+  if (verbose) enable_protocol_trace();
+  std::setlocale(LC_CTYPE, "");  // libedit edits and lists UTF-8 names as characters
   Client client(target.host, target.port);
   try {
     client.connect();
@@ -100,8 +111,10 @@ int main(int argc, char** argv) {
     std::cerr << "imgsh: " << e.what() << "\n";
     return kUsageError;
   }
+  remember_target(client.target_text());
   Reporter reporter(quiet);
   ShellContext ctx{client, reporter};
+  ctx.progress = ::isatty(STDOUT_FILENO) && !quiet;  // like sftp -q, no progress meter either
   int status = 0;
   if (!command.empty()) {
     status = run_command(ctx, command) ? 0 : (ctx.connection_failed ? 2 : 1);

@@ -3,8 +3,10 @@
 #include <iostream>
 
 #include "shell/command_table.hpp"
+#include "shell/interrupt.hpp"
 #include "shell/line_editor.hpp"
 #include "shell/line_parser.hpp"
+#include "shell/state_files.hpp"
 
 namespace imgsh::shell {
 namespace {
@@ -16,13 +18,39 @@ std::string_view trim(std::string_view s) {
   return s.substr(first, last - first + 1);
 }
 
+// What someone used to sftp may have meant.
+std::string_view hint_for_unknown(std::string_view word) {
+  if (word == "cd" || word == "mkdir" || word == "rmdir") return "the store has no directories; lcd changes the local one";
+  if (word == "pwd") return "the store has no directories; lpwd prints the local one";
+  if (word == "rm" || word == "del" || word == "delete" || word == "rename") return "imgsh never deletes or renames stored files";
+  return "try help";
+}
+
+// Tab's remote candidates: asked live, bounded in count and time. A server
+// that does not answer within the timeout yields none; the client drops that
+// connection (it is out of step) and the next command reconnects.
+RemoteCandidates remote_names_for_completion(ShellContext& ctx, const std::string& prefix) {
+  constexpr std::uint64_t kMaxCandidates = 200;
+  Client& client = ctx.client;
+  RemoteCandidates candidates;
+  client.set_reply_timeout(std::chrono::milliseconds(1000));
+  try {
+    if (client.ensure_connected()) ctx.reconnected_unsaid = true;
+    for (auto& f : client.list(prefix, kMaxCandidates, &candidates.truncated)) candidates.names.push_back(std::move(f.name));
+  } catch (const std::exception&) {
+    candidates = {};
+  }
+  client.set_reply_timeout(std::chrono::milliseconds(0));
+  return candidates;
+}
+
 }  // namespace
 
 bool run_command(ShellContext& ctx, const std::vector<std::string>& words) {
   if (words.empty()) return true;
   const Command* command = find_command(words[0]);
   if (!command) {
-    std::cerr << "imgsh: unknown command '" << words[0] << "' (try help)\n";
+    std::cerr << "imgsh: unknown command '" << words[0] << "' (" << hint_for_unknown(words[0]) << ")\n";
     return false;
   }
   int argc = static_cast<int>(words.size()) - 1;
@@ -36,6 +64,10 @@ bool run_command(ShellContext& ctx, const std::vector<std::string>& words) {
 bool run_line(ShellContext& ctx, std::string_view line) {
   line = trim(line);
   if (line.empty() || line.front() == '#') return true;
+  if (line.front() == '!') {  // the rest of the line goes to a local shell as typed
+    std::string rest(trim(line.substr(1)));
+    return run_command(ctx, rest.empty() ? std::vector<std::string>{"!"} : std::vector<std::string>{"!", rest});
+  }
   ParsedLine parsed = split_words(line);
   if (!parsed.error.empty()) {
     std::cerr << "imgsh: " << parsed.error << "\n";
@@ -56,13 +88,17 @@ int run_script(ShellContext& ctx, std::istream& in) {
 }
 
 int run_interactive(ShellContext& ctx) {
-  LineEditor editor("imgsh " + ctx.client.target_text() + "> ");
+  Client& client = ctx.client;
+  LineEditor editor("imgsh " + client.target_text() + "> ", history_file(),
+                    [&ctx](const std::string& prefix) { return remote_names_for_completion(ctx, prefix); });
+  client.cancel_when_readable(install_interrupt_pipe());
   while (!ctx.quit) {
     auto line = editor.read_line();
     if (!line) {
       std::cout << "\n";
       break;
     }
+    drain_interrupts();
     run_line(ctx, *line);
   }
   return 0;

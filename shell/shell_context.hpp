@@ -12,6 +12,9 @@ struct ShellContext {
   bool interactive = false;
   bool quit = false;
   bool connection_failed = false;  // the last command failed for want of a connection
+  bool interrupted = false;        // the last command was cancelled with Ctrl-C
+  bool progress = false;           // draw progress bars (stdout is a terminal; `progress` toggles)
+  bool reconnected_unsaid = false;  // Tab completion reconnected; the next command says so
 };
 
 }  // namespace imgsh::shell

@@ -2,8 +2,6 @@
 
 #include <unistd.h>
 
-#include <chrono>
-#include <cstdio>
 #include <deque>
 #include <filesystem>
 #include <iostream>
@@ -12,6 +10,7 @@
 
 #include "protocol/names.hpp"
 #include "shell/local_files.hpp"
+#include "shell/progress_bar.hpp"
 #include "shell/shell_context.hpp"
 
 namespace imgsh::shell {
@@ -33,11 +32,13 @@ struct Failure {
 // Counts and reports, and turns what a transfer throws into a Failure.
 class Tally {
  public:
-  Tally(ShellContext& ctx, std::string_view op) : ctx_(ctx), op_(op), start_(std::chrono::steady_clock::now()) {}
+  Tally(ShellContext& ctx, std::string_view op) : ctx_(ctx), op_(op) {
+    ctx_.connection_failed = false;
+    ctx_.interrupted = false;
+  }
 
-  void ok(const std::string& file, std::uint64_t bytes, const std::string& message) {
-    ++counts_.ok;
-    bytes_ += bytes;
+  void ok(const std::string& file, const std::string& message) {
+    ++counts_.done;
     ctx_.reporter.ok(ctx_.client.server_text(), op_, file, message);
   }
   void fail(const std::string& file, const Failure& f) {
@@ -57,23 +58,19 @@ class Tally {
     } catch (const LocalIoError& e) {
       broken = true;
       return {"local_error", e.what()};
+    } catch (const Interrupted&) {
+      broken = true;
+      ctx_.interrupted = true;
+      return {"interrupted", "cancelled; nothing kept, the next command reconnects"};
     }
   }
-  Failure lost() const { return {"connection_lost", "not transferred: the connection to the server was lost"}; }
+  Failure lost() const {
+    if (ctx_.interrupted) return {"interrupted", "not transferred: cancelled"};
+    return {"connection_lost", "not transferred: the connection to the server was lost"};
+  }
 
-  BatchCounts finish() {
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    char text[160];
-    std::snprintf(text, sizeof text, "%zu files, %llu bytes in %.3f s (%.1f MB/s)", counts_.ok,
-                  static_cast<unsigned long long>(bytes_), seconds, seconds > 0 ? static_cast<double>(bytes_) / seconds / 1e6 : 0.0);
-    if (counts_.failed == 0) {
-      ctx_.reporter.ok(ctx_.client.server_text(), op_, "", text);
-    } else {
-      ctx_.reporter.fail(ctx_.client.server_text(), op_, "", "incomplete",
-                         std::to_string(counts_.failed) + " of " + std::to_string(counts_.ok + counts_.failed) +
-                             " files failed; transferred " + text);
-    }
-    if (broken) ctx_.connection_failed = true;
+  TransferCounts finish() {
+    if (broken && !ctx_.interrupted) ctx_.connection_failed = true;
     return counts_;
   }
 
@@ -82,9 +79,7 @@ class Tally {
  private:
   ShellContext& ctx_;
   std::string_view op_;
-  std::chrono::steady_clock::time_point start_;
-  BatchCounts counts_;
-  std::uint64_t bytes_ = 0;
+  TransferCounts counts_;
 };
 
 // Connects again if needed; false (broken) when that fails.
@@ -108,7 +103,7 @@ struct PendingGet {
 
 }  // namespace
 
-BatchCounts get_batch(ShellContext& ctx, const std::vector<std::string>& names, const std::string& local_dir) {
+TransferCounts get_batch(ShellContext& ctx, const std::vector<TransferItem>& items) {
   Client& client = ctx.client;
   Tally tally(ctx, "get");
   ensure_connected(ctx, tally);
@@ -120,7 +115,7 @@ BatchCounts get_batch(ShellContext& ctx, const std::vector<std::string>& names, 
     for (auto& p : received) {
       try {
         p.download->commit(!synced);
-        tally.ok(p.name, p.size, "saved " + std::to_string(p.size) + " bytes to " + p.path);
+        tally.ok(p.name, "saved " + std::to_string(p.size) + " bytes to " + p.path);
       } catch (const proto::ProtocolError& e) {
         tally.fail(p.name, {std::string(proto::to_string(e.code())), e.what()});
       }
@@ -128,18 +123,19 @@ BatchCounts get_batch(ShellContext& ctx, const std::vector<std::string>& names, 
     received.clear();
   };
   std::size_t next = 0;
-  while (next < names.size() || !window.empty()) {
+  while (next < items.size() || !window.empty()) {
     // Top the window up half a window at a time, the requests in one write.
-    if (window.size() <= kWindow / 2 && next < names.size()) {
+    if (window.size() <= kWindow / 2 && next < items.size()) {
       std::size_t first_new = window.size();
       std::vector<std::string> requests;
-      while (next < names.size() && window.size() < kWindow) {
+      while (next < items.size() && window.size() < kWindow) {
         PendingGet p;
-        p.name = names[next++];
+        p.name = items[next].remote_name;
+        const std::string& local = items[next++].local_path;
         try {
           if (tally.broken) throw ConnectionError("");
           if (auto problem = proto::check_name(p.name)) throw proto::ProtocolError(problem->code, problem->message);
-          p.path = download_path(p.name, local_dir);
+          p.path = download_path(p.name, local);
           p.download = std::make_unique<Download>(p.path);
           requests.push_back(p.name);
         } catch (...) {
@@ -161,7 +157,11 @@ BatchCounts get_batch(ShellContext& ctx, const std::vector<std::string>& names, 
     if (!p.failure && tally.broken) p.failure = tally.lost();
     if (!p.failure) {
       try {
-        p.size = client.receive_get(p.id, p.download->fd()).size;
+        std::optional<ProgressBar> bar;
+        auto on_header = [&](const proto::FileInfo& info) { bar.emplace(p.name, info.size, ctx.progress); };
+        ProgressFn progress = [&](std::uint64_t done) { bar->update(done); };
+        p.size = client.receive_get(p.id, p.download->fd(), on_header, progress).size;
+        bar.reset();
         received.push_back(std::move(p));
         if (received.size() >= kCommitGroup) commit_received();
         continue;
@@ -190,18 +190,18 @@ struct PendingPut {
 
 }  // namespace
 
-BatchCounts put_batch(ShellContext& ctx, const std::vector<std::string>& paths) {
+TransferCounts put_batch(ShellContext& ctx, const std::vector<TransferItem>& items) {
   Client& client = ctx.client;
   Tally tally(ctx, "put");
   ensure_connected(ctx, tally);
   std::deque<PendingPut> window;
   std::size_t next = 0;
-  while (next < paths.size() || !window.empty()) {
+  while (next < items.size() || !window.empty()) {
     // Nothing may follow an announced put until its continue: stop filling behind one.
-    while (next < paths.size() && window.size() < kWindow && (window.empty() || !window.back().announced)) {
+    while (next < items.size() && window.size() < kWindow && (window.empty() || !window.back().announced)) {
       PendingPut p;
-      p.path = paths[next++];
-      p.name = std::filesystem::path(p.path).filename().string();
+      p.path = items[next].local_path;
+      p.name = items[next++].remote_name;
       if (tally.broken) {
         p.failure = tally.lost();
       } else {
@@ -225,8 +225,12 @@ BatchCounts put_batch(ShellContext& ctx, const std::vector<std::string>& paths) 
     if (!p.failure && tally.broken) p.failure = tally.lost();
     if (!p.failure) {
       try {
-        proto::FileInfo info = p.announced ? client.put(p.name, p.source.fd.get(), p.size) : client.receive_put(p.id);
-        tally.ok(p.name, info.size, "stored " + std::to_string(info.size) + " bytes");
+        std::optional<ProgressBar> bar;
+        if (p.announced) bar.emplace(p.name, p.size, ctx.progress);
+        ProgressFn progress = [&](std::uint64_t done) { bar->update(done); };
+        proto::FileInfo info = p.announced ? client.put(p.name, p.source.fd.get(), p.size, progress) : client.receive_put(p.id);
+        bar.reset();
+        tally.ok(p.name, "stored " + std::to_string(info.size) + " bytes");
         continue;
       } catch (...) {
         p.failure = tally.failure();

@@ -368,7 +368,7 @@ class Bench:
             with open(os.path.join(self.work, "gets.txt")) as f:
                 secs = timed([IMGSH, "-q", f"{HOST}:{self.port}"], T, stdin=f, sync_path=self.dl)
         else:
-            secs = timed(self.imgsh("get", *self.small_names, self.dl + "/"), T, sync_path=self.dl)
+            secs = timed(self.imgsh("mget", *self.small_names), T, cwd=self.dl, sync_path=self.dl)
         self.record("small get ours", secs)
         n = len(os.listdir(self.dl))
         if secs is not None and n != len(self.small_names):
@@ -382,7 +382,7 @@ class Bench:
             with open(os.path.join(self.work, "puts.txt")) as f:
                 secs = timed([IMGSH, "-q", f"{HOST}:{self.port}"], T, stdin=f)
         else:
-            secs = timed(self.imgsh("put", *srcs), T)
+            secs = timed(self.imgsh("mput", *srcs), T)
         self.record("small put ours", secs)
         for p in self.put_names:
             try:

@@ -650,6 +650,7 @@ class IntegrationTest(unittest.TestCase):
     def shell_env(self):
         env = dict(os.environ)
         env["HOME"] = self.home
+        env.pop("XDG_STATE_HOME", None)  # imgsh's history and targets go under the test's HOME
         env.pop("TERM", None)
         return env
 

@@ -90,14 +90,16 @@ class InteractiveTest(IntegrationTest):
         self.assertEqual(self.wait_exit(), 0, self.term.text())
         self.assertSameFile(src, self.root_path("new.png"))
 
-    @unittest.skip("Tab completion of remote names is issue 3; un-skip it there")
     def test_tab_completes_remote_name(self):
+        time.sleep(0.3)  # as a person would: after libedit has put the terminal in raw mode
         self.term.write(b"get ca\t")
-        out = self.term.read(until=b"cat.png", timeout=3)
-        self.assertIn(b"cat.png", out, "Tab after `get ca` completes the remote name "
+        # libedit redraws only what changed: the rest of the name and the space after it
+        out = self.term.read(until=b"t.png ", timeout=3)
+        self.assertIn(b"t.png ", out, "Tab after `get ca` completes the remote name "
                       "cat.png; terminal shows:\n%s" % self.term.text())
         self.term.write(b"\n")
-        self.term.read(until=b"get cat.png ok", timeout=5)
+        out = self.term.read(until=b"get cat.png ok", timeout=5)
+        self.assertIn(b"get cat.png ok", out, self.term.text())
         self.term.write(b"quit\n")
         self.assertEqual(self.wait_exit(), 0, self.term.text())
         self.assertEqual(listing(self.work), ["cat.png"])

@@ -1,0 +1,69 @@
+#include "shell/file_transfers.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <optional>
+
+#include "shell/local_files.hpp"
+#include "shell/progress_bar.hpp"
+#include "shell/remote_op.hpp"
+
+namespace imgsh::shell {
+namespace {
+
+std::string rate_text(std::uint64_t bytes, std::chrono::steady_clock::duration elapsed) {
+  double seconds = std::chrono::duration<double>(elapsed).count();
+  char buf[64];
+  if (bytes < (1u << 20) || seconds < 0.0005) {
+    std::snprintf(buf, sizeof buf, "in %.3f s", seconds);
+  } else {
+    std::snprintf(buf, sizeof buf, "in %.3f s (%.1f MB/s)", seconds, static_cast<double>(bytes) / seconds / 1e6);
+  }
+  return buf;
+}
+
+// An `exists` refusal says how to go on: give the copy another name.
+template <class F>
+auto hint_on_exists(std::string_view hint, F&& run) {
+  try {
+    return run();
+  } catch (const proto::ProtocolError& e) {
+    if (e.code() != proto::Errc::exists) throw;
+    throw proto::ProtocolError(e.code(), std::string(e.what()) + " (" + std::string(hint) + ")");
+  }
+}
+
+}  // namespace
+
+bool get_file(ShellContext& ctx, const std::string& name, const std::string& local_arg) {
+  return remote_op(ctx, "get", name, [&] {
+    check_remote_name(name);
+    std::string path = download_path(name, local_arg);
+    Download download = hint_on_exists("get REMOTE NEWNAME saves it under another name", [&] { return Download(path); });
+    auto start = std::chrono::steady_clock::now();
+    // A bar needs the size before the bytes: one stat round trip, at a terminal only
+    // (stored files never change: names are never overwritten).
+    std::uint64_t size = ctx.progress ? ctx.client.stat(name).size : 0;
+    std::optional<ProgressBar> bar(std::in_place, name, size, ctx.progress);
+    auto info = ctx.client.get(name, download.fd(), [&bar](std::uint64_t done) { bar->update(done); });
+    bar.reset();
+    download.commit();
+    return "saved " + std::to_string(info.size) + " bytes to " + path + " " +
+           rate_text(info.size, std::chrono::steady_clock::now() - start);
+  });
+}
+
+bool put_file(ShellContext& ctx, const std::string& path, const std::string& name) {
+  return remote_op(ctx, "put", name, [&] {
+    UploadSource src = open_upload_source(path, name);
+    auto start = std::chrono::steady_clock::now();
+    ProgressBar bar(name, src.size, ctx.progress);
+    auto info = hint_on_exists("put LOCAL NEWNAME stores it under another name", [&] {
+      return ctx.client.put(name, src.fd.get(), src.size, [&bar](std::uint64_t done) { bar.update(done); });
+    });
+    return "stored " + std::to_string(info.size) + " bytes " +
+           rate_text(info.size, std::chrono::steady_clock::now() - start);
+  });
+}
+
+}  // namespace imgsh::shell

@@ -1,0 +1,15 @@
+#pragma once
+// One file each way, with its progress bar and its report line.
+#include <string>
+
+#include "shell/shell_context.hpp"
+
+namespace imgsh::shell {
+
+// get REMOTE [LOCAL]: LOCAL may be a file name or a directory; never overwrites.
+bool get_file(ShellContext& ctx, const std::string& name, const std::string& local_arg);
+
+// put LOCAL as REMOTE.
+bool put_file(ShellContext& ctx, const std::string& path, const std::string& name);
+
+}  // namespace imgsh::shell

@@ -1,0 +1,144 @@
+#include "shell/local_commands.hpp"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+
+#include "protocol/version.hpp"
+#include "shell/command_table.hpp"
+#include "shell/listing.hpp"
+#include "shell/local_paths.hpp"
+#include "shell/shell_context.hpp"
+
+namespace imgsh::shell {
+namespace {
+
+bool local_failure(std::string_view command, const std::string& what, int err) {
+  std::cerr << "imgsh: " << command << ": " << what << ": " << std::strerror(err) << "\n";
+  return false;
+}
+
+std::optional<ListedFile> listed(const std::string& path, const std::string& shown) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return ListedFile{S_ISDIR(st.st_mode) ? shown + "/" : shown, static_cast<std::uint64_t>(st.st_size), st.st_mtime};
+}
+
+}  // namespace
+
+bool cmd_lls(ShellContext&, const std::vector<std::string>& args) {
+  std::string error;
+  auto options = parse_listing_options(args, error);
+  if (!options || options->operands.size() > 1) {
+    std::cerr << "imgsh: " << (options ? "usage: lls [-1lh] [PATH]" : "lls: " + error) << "\n";
+    return false;
+  }
+  std::string path = options->operands.empty() ? "." : expand_tilde(options->operands[0]);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return local_failure("lls", path, errno);
+  std::vector<ListedFile> files;
+  if (S_ISDIR(st.st_mode)) {
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
+      std::string name = it->path().filename().string();
+      if (name.front() == '.') continue;
+      if (auto f = listed(it->path().string(), name)) files.push_back(*f);
+    }
+    if (ec) return local_failure("lls", path, ec.value());
+    std::sort(files.begin(), files.end(), [](const ListedFile& a, const ListedFile& b) { return a.name < b.name; });
+  } else if (auto f = listed(path, options->operands[0])) {
+    files.push_back(*f);
+  }
+  std::cout << format_listing(files, *options, ::isatty(STDOUT_FILENO)) << std::flush;
+  return true;
+}
+
+bool cmd_lcd(ShellContext&, const std::vector<std::string>& args) {
+  std::string dir = expand_tilde(args.empty() ? "~" : args[0]);
+  if (::chdir(dir.c_str()) != 0) return local_failure("lcd", dir, errno);
+  return true;
+}
+
+bool cmd_lpwd(ShellContext&, const std::vector<std::string>&) {
+  std::error_code ec;
+  auto cwd = std::filesystem::current_path(ec);
+  if (ec) return local_failure("lpwd", ".", ec.value());
+  std::cout << cwd.string() << "\n";
+  return true;
+}
+
+// `!COMMAND` runs COMMAND with /bin/sh; `!` alone starts $SHELL.
+bool cmd_shell(ShellContext&, const std::vector<std::string>& args) {
+  std::string command;
+  for (const auto& a : args) command += (command.empty() ? "" : " ") + a;
+  if (command.empty()) {
+    const char* shell = std::getenv("SHELL");
+    command = shell && *shell ? shell : "/bin/sh";
+  }
+  std::cout << std::flush;
+  int status = std::system(command.c_str());
+  if (status == -1) return local_failure("!", command, errno);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+bool cmd_progress(ShellContext& ctx, const std::vector<std::string>& args) {
+  if (args.empty()) {
+    ctx.progress = !ctx.progress;
+  } else if (args[0] == "on" || args[0] == "off") {
+    ctx.progress = args[0] == "on";
+  } else {
+    std::cerr << "imgsh: usage: progress [on|off]\n";
+    return false;
+  }
+  if (ctx.progress && !::isatty(STDOUT_FILENO)) {
+    ctx.progress = false;
+    std::cout << "progress bar: off (output is not a terminal)\n";
+    return true;
+  }
+  std::cout << "progress bar: " << (ctx.progress ? "on" : "off") << "\n";
+  return true;
+}
+
+bool cmd_version(ShellContext& ctx, const std::vector<std::string>&) {
+  std::cout << "imgsh " IMGSH_VERSION ", protocol " << proto::kProtocolVersion << "; server: " << ctx.client.server_name()
+            << " at " << ctx.client.server_text() << "\n";
+  return true;
+}
+
+bool cmd_help(ShellContext&, const std::vector<std::string>& args) {
+  if (!args.empty()) {
+    const Command* c = find_command(args[0]);
+    if (!c) {
+      std::cerr << "imgsh: no command '" << args[0] << "' (try help)\n";
+      return false;
+    }
+    std::cout << "usage: " << c->usage << "\n  " << c->help << "\n";
+    if (!c->aliases.empty()) {
+      std::cout << "  also:";
+      for (auto a : c->aliases) std::cout << " " << a;
+      std::cout << "\n";
+    }
+    return true;
+  }
+  std::cout << "imgsh " IMGSH_VERSION " commands (help COMMAND for one):\n";
+  for (const auto& c : command_table()) {
+    std::string usage(c.usage);
+    usage.resize(std::max<std::size_t>(usage.size(), 22), ' ');
+    std::cout << "  " << usage << "  " << c.help << "\n";
+  }
+  return true;
+}
+
+bool cmd_quit(ShellContext& ctx, const std::vector<std::string>&) {
+  ctx.quit = true;
+  return true;
+}
+
+}  // namespace imgsh::shell

@@ -1,0 +1,32 @@
+#include "shell/remote_patterns.hpp"
+
+#include <fnmatch.h>
+
+#include "shell/local_paths.hpp"
+
+namespace imgsh::shell {
+namespace {
+
+std::vector<proto::FileInfo> glob_listing(Client& client, const std::string& pattern) {
+  std::string literal = pattern.substr(0, pattern.find_first_of("*?[\\"));
+  auto files = client.list(literal, 0);
+  // A name that really contains * ? [ matches itself too.
+  std::erase_if(files, [&](const proto::FileInfo& f) {
+    return f.name != pattern && ::fnmatch(pattern.c_str(), f.name.c_str(), 0) != 0;
+  });
+  return files;
+}
+
+}  // namespace
+
+std::vector<proto::FileInfo> list_matching(Client& client, const std::string& pattern) {
+  return has_glob_chars(pattern) ? glob_listing(client, pattern) : client.list(pattern, 0);
+}
+
+std::vector<std::string> names_matching_glob(Client& client, const std::string& pattern) {
+  std::vector<std::string> names;
+  for (auto& f : glob_listing(client, pattern)) names.push_back(std::move(f.name));
+  return names;
+}
+
+}  // namespace imgsh::shell

@@ -1,0 +1,38 @@
+#pragma once
+// Ends a running request early, for the client: when the Ctrl-C pipe becomes
+// readable or the reply timeout passes, it closes the socket, so every
+// operation of the request fails at once and the caller can say why.
+#include <chrono>
+#include <optional>
+
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/posix/stream_descriptor.hpp>
+#include <asio/steady_timer.hpp>
+
+namespace imgsh::shell {
+
+class RequestWatch {
+ public:
+  // cancel_fd < 0: no Ctrl-C watch; timeout 0: no time limit.
+  RequestWatch(asio::io_context& io, asio::ip::tcp::socket& socket, int cancel_fd, std::chrono::milliseconds timeout);
+  RequestWatch(const RequestWatch&) = delete;
+  RequestWatch& operator=(const RequestWatch&) = delete;
+  ~RequestWatch();
+
+  void done();  // the request ended: stop watching (lets io_context::run return)
+  bool interrupted() const { return interrupted_; }
+  bool timed_out() const { return timed_out_; }
+
+ private:
+  void stop(bool& why);
+
+  asio::ip::tcp::socket& socket_;
+  int cancel_fd_;
+  std::optional<asio::posix::stream_descriptor> cancel_;
+  std::optional<asio::steady_timer> timer_;
+  bool interrupted_ = false;
+  bool timed_out_ = false;
+};
+
+}  // namespace imgsh::shell
