@@ -29,9 +29,10 @@ asan:
 tsan:
 	$(MAKE) test BUILD=build-tsan CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Debug -DIMGSH_TSAN=ON"
 
-# Figures, not a test: 1 GiB put/get against socat on loopback (tests/bench/README.md).
+# Figures, not a test: imgsh against socat, nginx+curl/wrk and sftp on loopback, medians
+# and ratios in one table (tests/bench/README.md). Installs its peers when missing.
 bench: build
-	tests/bench/transfer_1g.sh
+	tests/bench/run_bench.sh $(BENCH_ARGS)
 
 clean:
 	rm -rf build build-asan build-tsan

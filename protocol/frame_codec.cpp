@@ -32,6 +32,10 @@ std::string encode_frame_head(const nlohmann::json& header, std::uint64_t body_l
   return out;
 }
 
+bool holds_frame_head(std::span<const std::uint8_t> bytes) {
+  return bytes.size() >= kPrefixSize && bytes.size() - kPrefixSize >= get_be(bytes.data(), 4);
+}
+
 bool json_depth_within(std::string_view text, int max_depth) {
   int depth = 0;
   bool in_string = false;

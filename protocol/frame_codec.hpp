@@ -24,6 +24,9 @@ inline constexpr int kMaxJsonDepth = 16;
 // inside strings do not count). Cheap; call it before parsing untrusted JSON.
 bool json_depth_within(std::string_view text, int max_depth = kMaxJsonDepth);
 
+// True when `bytes` begin with a whole frame prefix and header (valid or not).
+bool holds_frame_head(std::span<const std::uint8_t> bytes);
+
 // The prefix and header of a frame whose body (body_len bytes) follows separately.
 std::string encode_frame_head(const nlohmann::json& header, std::uint64_t body_len);
 

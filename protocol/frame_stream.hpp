@@ -1,8 +1,11 @@
 #pragma once
 // Frames over an asio stream, as C++20 coroutines; used by both ends. The
-// reader keeps one buffer per connection and hands body bytes out in pieces,
-// so a body of any size streams through bounded memory.
+// reader hands body bytes out in pieces, so a body of any size streams through
+// bounded memory: a small buffer for headers and small bodies lives with the
+// connection; a large one exists only while a large body streams.
+#include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -21,10 +24,47 @@ struct FrameHead {
   std::uint64_t body_len = 0;
 };
 
+namespace detail {
+
+// Large read buffers recycled per thread (a few at most), so a session
+// streaming body after body does not allocate for each, and an idle session
+// holds none.
+class LargeBufferPool {
+ public:
+  static std::unique_ptr<std::uint8_t[]> take(std::size_t size) {
+    auto& pool = free_list();
+    if (size != kPooledSize || pool.empty()) return std::make_unique_for_overwrite<std::uint8_t[]>(size);
+    auto buffer = std::move(pool.back());
+    pool.pop_back();
+    return buffer;
+  }
+  static void give_back(std::unique_ptr<std::uint8_t[]> buffer, std::size_t size) {
+    auto& pool = free_list();
+    if (size == kPooledSize && pool.size() < kKeep) pool.push_back(std::move(buffer));
+  }
+  static constexpr std::size_t kPooledSize = 1024 * 1024;
+
+ private:
+  static constexpr std::size_t kKeep = 2;
+  static std::vector<std::unique_ptr<std::uint8_t[]>>& free_list() {
+    thread_local std::vector<std::unique_ptr<std::uint8_t[]>> pool;
+    return pool;
+  }
+};
+
+}  // namespace detail
+
 template <class Stream>
 class FrameReader {
  public:
-  explicit FrameReader(Stream& stream, std::size_t buffer_size = 256 * 1024) : stream_(stream), buffer_(buffer_size) {}
+  static constexpr std::size_t kSmallBufferSize = 4 * 1024;
+  static constexpr std::size_t kLargeBufferSize = detail::LargeBufferPool::kPooledSize;
+
+  explicit FrameReader(Stream& stream, std::size_t large_buffer_size = kLargeBufferSize)
+      : stream_(stream), large_size_(large_buffer_size) {}
+  FrameReader(const FrameReader&) = delete;
+  FrameReader& operator=(const FrameReader&) = delete;
+  ~FrameReader() { release_large(); }
 
   // The next frame's header. Throws ProtocolError on invalid framing and
   // asio::system_error (asio::error::eof on a clean close) on I/O failure.
@@ -71,17 +111,40 @@ class FrameReader {
   bool in_body() const { return decoder_.in_body(); }
   // True when no byte of a further frame is buffered or decoded.
   bool idle() const { return begin_ == end_ && decoder_.at_frame_boundary(); }
+  // True when the next frame's whole header is already buffered: a pipelined
+  // request that will be answered right after the current one.
+  bool next_header_buffered() const { return decoder_.at_frame_boundary() && holds_frame_head(pending()); }
 
  private:
-  std::span<const std::uint8_t> pending() const { return {buffer_.data() + begin_, end_ - begin_}; }
+  std::span<const std::uint8_t> pending() const { return {data_ + begin_, end_ - begin_}; }
 
+  // Called when every buffered byte is consumed. An idle session thus holds
+  // only the small buffer; the large one goes back to the pool at the first
+  // read outside a large body.
   asio::awaitable<void> fill() {
+    std::uint8_t* space = small_.data();
+    std::size_t size = small_.size();
+    if (decoder_.in_body() && decoder_.body_remaining() > small_.size()) {
+      if (!large_) large_ = detail::LargeBufferPool::take(large_size_);
+      space = large_.get();
+      size = large_size_;
+    } else {
+      release_large();
+    }
+    data_ = space;
     begin_ = end_ = 0;
-    end_ = co_await stream_.async_read_some(asio::buffer(buffer_), asio::use_awaitable);
+    end_ = co_await stream_.async_read_some(asio::buffer(space, size), asio::use_awaitable);
+  }
+
+  void release_large() {
+    if (large_) detail::LargeBufferPool::give_back(std::move(large_), large_size_);
   }
 
   Stream& stream_;
-  std::vector<std::uint8_t> buffer_;
+  std::size_t large_size_;
+  std::array<std::uint8_t, kSmallBufferSize> small_;
+  std::unique_ptr<std::uint8_t[]> large_;
+  const std::uint8_t* data_ = small_.data();
   std::size_t begin_ = 0;
   std::size_t end_ = 0;
   FrameDecoder decoder_;

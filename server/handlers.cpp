@@ -65,9 +65,10 @@ asio::awaitable<Outcome> handle_stat(RequestContext& ctx, const proto::Stat& req
 asio::awaitable<Outcome> handle_get(RequestContext& ctx, const proto::Get& req) {
   OpenedFile file = ctx.store.open(req.name);
   nlohmann::json reply = file_reply(ctx.id, file.info);
-  co_await proto::write_head(ctx.socket, reply, file.info.size);
+  std::string head = proto::encode_frame_head(reply, file.info.size);
   try {
-    co_await proto::send_file_bytes(ctx.socket, file.fd.get(), 0, file.info.size);
+    bool more_follows = ctx.reader.next_header_buffered();
+    co_await proto::send_head_and_file(ctx.socket, head, file.fd.get(), 0, file.info.size, more_follows);
   } catch (const ProtocolError& e) {
     // The header promised more bytes than the file now has: the frame cannot
     // be completed, so the connection must end (the client keeps nothing).

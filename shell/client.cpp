@@ -236,29 +236,43 @@ proto::FileInfo Client::get(const std::string& name, int out_fd, const ProgressF
     proto::Reply reply = co_await request(get, &head);
     proto::FileInfo info = file_info_from_reply(reply.fields);
     if (head.body_len != info.size) throw RemoteError(Errc::bad_frame, "get reply body does not match its size");
-    if (info.xxh3.empty()) throw RemoteError(Errc::bad_frame, "get reply carries no xxh3 checksum");
-    proto::Xxh3Hasher hasher;
-    std::uint64_t done = 0;
-    while (true) {
-      auto piece = co_await reader_->read_body_some();
-      if (piece.empty()) break;
-      try {
-        proto::write_all(out_fd, piece);
-      } catch (const std::system_error& e) {
-        throw LocalIoError(std::string("cannot write the local file: ") + e.code().message());
-      }
-      hasher.update(piece);
-      done += piece.size();
-      if (progress) progress(done);
-    }
-    if (std::string received = hasher.hex(); received != info.xxh3) {
-      error_in_step_ = true;  // the whole reply was read: the connection goes on
-      throw RemoteError(Errc::checksum_mismatch, name + ": the bytes received (xxh3 " + received +
-                                                     ") differ from the server's file (xxh3 " + info.xxh3 +
-                                                     "); the local file was not kept");
-    }
+    co_await receive_body(name, info, out_fd, progress);
     co_return info;
   }());
+}
+
+// The checksum of a file about to be sent, for its put trailer.
+std::string Client::local_checksum(int in_fd, std::uint64_t size) {
+  try {
+    return proto::xxh3_of_file(in_fd, size);
+  } catch (const std::exception& e) {
+    throw LocalIoError(std::string("cannot read the local file: ") + e.what());
+  }
+}
+
+asio::awaitable<void> Client::receive_body(const std::string& name, const proto::FileInfo& info, int out_fd,
+                                           const ProgressFn& progress) {
+  if (info.xxh3.empty()) throw RemoteError(Errc::bad_frame, "get reply carries no xxh3 checksum");
+  proto::Xxh3Hasher hasher;
+  std::uint64_t done = 0;
+  while (true) {
+    auto piece = co_await reader_->read_body_some();
+    if (piece.empty()) break;
+    try {
+      proto::write_all(out_fd, piece);
+    } catch (const std::system_error& e) {
+      throw LocalIoError(std::string("cannot write the local file: ") + e.code().message());
+    }
+    hasher.update(piece);
+    done += piece.size();
+    if (progress) progress(done);
+  }
+  if (std::string received = hasher.hex(); received != info.xxh3) {
+    error_in_step_ = true;  // the whole reply was read: the connection goes on
+    throw RemoteError(Errc::checksum_mismatch, name + ": the bytes received (xxh3 " + received +
+                                                   ") differ from the server's file (xxh3 " + info.xxh3 +
+                                                   "); the local file was not kept");
+  }
 }
 
 asio::awaitable<proto::Reply> Client::send_body_then_reply(std::uint64_t id, int in_fd, std::uint64_t size,
@@ -292,12 +306,7 @@ asio::awaitable<proto::Reply> Client::send_body_then_reply(std::uint64_t id, int
 proto::FileInfo Client::put(const std::string& name, int in_fd, std::uint64_t size, const ProgressFn& progress) {
   return run([&]() -> asio::awaitable<proto::FileInfo> {
     if (!reader_) throw ConnectionError("not connected to " + target_text_);
-    std::string xxh3;
-    try {
-      xxh3 = proto::xxh3_of_file(in_fd, size);
-    } catch (const std::exception& e) {
-      throw LocalIoError(std::string("cannot read the local file: ") + e.what());
-    }
+    std::string xxh3 = local_checksum(in_fd, size);
     std::uint64_t id = next_id();
     nlohmann::json put = proto::to_header(proto::Request{id, proto::Put{name, size}});
     proto::Reply reply;
@@ -327,6 +336,60 @@ void Client::bye() {
   } catch (const std::exception&) {
   }
   disconnect();
+}
+
+std::uint64_t Client::send_gets(const std::vector<std::string>& names) {
+  return run([&]() -> asio::awaitable<std::uint64_t> {
+    if (!reader_) throw ConnectionError("not connected to " + target_text_);
+    std::uint64_t first = last_id_ + 1;
+    std::string frames;
+    for (const auto& name : names) frames += proto::encode_frame_head(proto::to_header(proto::Request{next_id(), proto::Get{name}}), 0);
+    co_await asio::async_write(socket_, asio::buffer(frames), asio::use_awaitable);
+    co_return first;
+  }());
+}
+
+proto::FileInfo Client::receive_get(std::uint64_t id, int out_fd, const std::function<void(const proto::FileInfo&)>& on_header,
+                                    const ProgressFn& progress) {
+  return run([&]() -> asio::awaitable<proto::FileInfo> {
+    if (!reader_) throw ConnectionError("not connected to " + target_text_);
+    proto::FrameHead head;
+    proto::Reply reply = co_await read_reply(id, &head);
+    proto::FileInfo info = file_info_from_reply(reply.fields);
+    if (head.body_len != info.size) throw RemoteError(Errc::bad_frame, "get reply body does not match its size");
+    if (on_header) on_header(info);
+    co_await receive_body(info.name, info, out_fd, progress);
+    co_return info;
+  }());
+}
+
+std::uint64_t Client::send_inline_put(const std::string& name, int in_fd, std::uint64_t size) {
+  return run([&]() -> asio::awaitable<std::uint64_t> {
+    if (!reader_) throw ConnectionError("not connected to " + target_text_);
+    std::string xxh3 = local_checksum(in_fd, size);
+    std::uint64_t id = next_id();
+    nlohmann::json put = proto::to_header(proto::Request{id, proto::Put{name, size}});
+    std::string head = proto::encode_frame_head(put, size);
+    trace_frame_sent(put, size);
+    try {
+      // MSG_MORE: the checksum trailer follows at once and may share the segment.
+      co_await proto::send_head_and_file(socket_, head, in_fd, 0, size, true);
+    } catch (const proto::ProtocolError&) {
+      throw LocalIoError("the local file changed size while it was being sent");
+    }
+    nlohmann::json trailer = proto::to_header(proto::Request{id, proto::Checksum{xxh3}});
+    trace_frame_sent(trailer, 0);
+    co_await proto::write_frame(socket_, trailer);
+    co_return id;
+  }());
+}
+
+proto::FileInfo Client::receive_put(std::uint64_t id) {
+  return run([&]() -> asio::awaitable<proto::FileInfo> {
+    if (!reader_) throw ConnectionError("not connected to " + target_text_);
+    proto::Reply reply = co_await read_reply(id);
+    co_return file_info_from_reply(reply.fields);
+  }());
 }
 
 }  // namespace imgsh::shell

@@ -81,6 +81,17 @@ class Client {
   proto::FileInfo put(const std::string& name, int in_fd, std::uint64_t size, const ProgressFn& progress = {});
   void bye();
 
+  // Pipelining, for multi-file transfers (transfer_batch.cpp): requests go out
+  // ahead of earlier replies, which come back in request order and are read
+  // with the matching receive_*. Failures throw as in get and put.
+  // The requests only, in one write; returns the first one's id (the others follow it).
+  std::uint64_t send_gets(const std::vector<std::string>& names);
+  // on_header is called once the reply's header is in, before its body.
+  proto::FileInfo receive_get(std::uint64_t id, int out_fd, const std::function<void(const proto::FileInfo&)>& on_header = {},
+                              const ProgressFn& progress = {});
+  // An inline put (size <= limits().inline_put_max): header and body.
+  std::uint64_t send_inline_put(const std::string& name, int in_fd, std::uint64_t size);
+  proto::FileInfo receive_put(std::uint64_t id);
   // While a request waits, a readable `fd` (the Ctrl-C pipe) cancels it:
   // the request throws Interrupted and the connection is dropped.
   void cancel_when_readable(int fd) { interrupt_fd_ = fd; }
@@ -89,6 +100,9 @@ class Client {
   void set_reply_timeout(std::chrono::milliseconds timeout) { reply_timeout_ = timeout; }
 
  private:
+  static std::string local_checksum(int in_fd, std::uint64_t size);
+  asio::awaitable<void> receive_body(const std::string& name, const proto::FileInfo& info, int out_fd,
+                                     const ProgressFn& progress);
   template <class T>
   T run(asio::awaitable<T> task);
   asio::awaitable<proto::Reply> read_reply(std::uint64_t id, proto::FrameHead* head_out = nullptr);

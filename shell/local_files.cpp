@@ -87,8 +87,8 @@ Download::~Download() {
   if (!committed_ && !temp_name_.empty()) ::unlink(temp_name_.c_str());
 }
 
-void Download::commit() {
-  if (::fsync(fd_.get()) != 0) fail_errno(path_);
+void Download::commit(bool flush) {
+  if (flush && ::fsync(fd_.get()) != 0) fail_errno(path_);
   int rc;
   if (temp_name_.empty()) {
     std::string proc = "/proc/self/fd/" + std::to_string(fd_.get());

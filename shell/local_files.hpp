@@ -36,9 +36,9 @@ class Download {
   ~Download();  // not committed: the temporary disappears
 
   int fd() const { return fd_.get(); }
-  // Flushes and links the file under its name; throws LocalError(exists) if
-  // the name appeared meanwhile.
-  void commit();
+  // Flushes (unless the caller already did, e.g. with syncfs) and links the
+  // file under its name; throws LocalError(exists) if the name appeared meanwhile.
+  void commit(bool flush = true);
 
  private:
   std::string path_;
