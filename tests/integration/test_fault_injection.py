@@ -148,6 +148,7 @@ class DiskFullTest(IntegrationTest):
                 pass
         try:
             c.send_raw(data[MIB:])
+            c.send_trailer(reply["id"], data)  # as a client would; the server drains it when little was left
         except OSError:
             pass  # the server may close before it read everything
         reply, _ = c.recv_frame()
