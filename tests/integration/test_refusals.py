@@ -457,8 +457,22 @@ class ServerRefusalsTest(IntegrationTest):
         server = self.start_server("--max-sessions", "2", root=self.mkdir("root-busy"))
         a = self.raw_client(server.port)
         a.hello()
-        b = self.raw_client(server.port)
-        b.hello()
+        # The harness's readiness probe holds a slot until the server has seen it
+        # close, which a slow (sanitizer) server may not have yet: retry b until then.
+        second = []
+
+        def second_session():
+            client = RawClient(server.port, timeout=5)
+            try:
+                client.hello()
+            except Exception:
+                client.close()
+                return False
+            self.on_cleanup(client.close)
+            second.append(client)
+            return True
+
+        self.assertTrue(wait_until(second_session, 10, interval=0.2), "a second session is accepted")
         c = self.raw_client(server.port, timeout=5)
         c.sock.settimeout(3)
         try:
