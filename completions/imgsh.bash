@@ -1,9 +1,14 @@
 # bash completion for imgsh and imgsrv (installed as
 # share/bash-completion/completions/imgsh, with imgsrv as a symlink to it).
 #   imgsh <Tab>                 options, and HOST:PORT from imgsh's past targets
+#                               (imgs://HOST:PORT too, once imgs: is typed)
 #   imgsh HOST:PORT <Tab>       commands
-#   imgsh HOST:PORT get <Tab>   remote names, asked from the server (imgsh ls -1)
+#   imgsh HOST:PORT get <Tab>   remote names, asked from the server (imgsh ls -1, with
+#                               the --tls, --ca, --insecure and --token-file typed)
 #   imgsh HOST:PORT put <Tab>   local files
+#   imgsrv token add <Tab>      the subcommand's options
+# The option lists follow `imgsh --help`, `imgsrv --help` and `imgsrv token add --help`
+# (tests/integration/test_completions.py fails when one is missing here).
 
 _imgsh_commands="ls get mget put mput stat lls lcd lpwd progress version help quit"
 
@@ -12,31 +17,44 @@ _imgsh_targets() {
     [[ -r $file ]] && command cat -- "$file"
 }
 
-# The options a program's --help lists (so new options complete without edits here).
-_imgsh_options_of() {
-    "$1" --help 2>/dev/null | command grep -oE -- '(^|[ ,])--?[A-Za-z][A-Za-z-]*' | command tr -d ' ,' | command sort -u
+# File names for an option's argument.
+_imgsh_files() {
+    if declare -F _filedir >/dev/null; then
+        _filedir
+    else
+        local IFS=$'\n'
+        COMPREPLY=($(compgen -f -- "$cur"))
+    fi
 }
 
 _imgsh() {
-    local cur prev words cword
+    local cur prev words cword split
     if declare -F _init_completion >/dev/null; then
-        _init_completion -n : || return
+        _init_completion -s -n : || return
     else
         cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
         words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
     fi
+    local options="-h --help --version -b --batch -q --quiet -v --verbose --tls --ca --insecure --token-file"
 
     case $prev in
-        -b|--batch)
-            COMPREPLY=($(compgen -f -- "$cur"))
+        -b|--batch|--ca|--token-file)
+            _imgsh_files
             return ;;
     esac
+    [[ $split == true ]] && return  # --OPTION=VALUE of an option not above
 
-    # The positionals before the cursor: TARGET, then COMMAND and its arguments.
-    local i target="" command="" nargs=0
+    # The positionals before the cursor: TARGET, then COMMAND and its arguments; and the
+    # connection options, for asking the server its names.
+    local i target="" command="" nargs=0 connection=()
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
             -b|--batch) ((i++)) ;;
+            --ca|--token-file)
+                connection+=("${words[i]}" "${words[i+1]/#\~/$HOME}")
+                ((i++)) ;;
+            --ca=*|--token-file=*) connection+=("${words[i]%%=*}" "${words[i]#*=}") ;;
+            --tls|--insecure) connection+=("${words[i]}") ;;
             -*) ;;
             *)
                 if [[ -z $target ]]; then target=${words[i]}
@@ -46,11 +64,17 @@ _imgsh() {
     done
 
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "$(_imgsh_options_of "${words[0]}")" -- "$cur"))
+        COMPREPLY=($(compgen -W "$options" -- "$cur"))
         return
     fi
     if [[ -z $target ]]; then
-        COMPREPLY=($(compgen -W "$(_imgsh_targets)" -- "$cur"))
+        local targets
+        targets=$(_imgsh_targets)
+        # TLS: imgs://HOST:PORT, offered once the word starts like it
+        if [[ -n $targets && -n $cur && ( imgs:// == "$cur"* || $cur == imgs://* ) ]]; then
+            targets+=$'\n'$(printf 'imgs://%s\n' $targets)
+        fi
+        COMPREPLY=($(compgen -W "$targets" -- "$cur"))
         declare -F __ltrim_colon_completions >/dev/null && __ltrim_colon_completions "$cur"
         return
     fi
@@ -61,7 +85,7 @@ _imgsh() {
     case $command in
         get|mget|stat|ls|list|dir)
             local IFS=$'\n'
-            COMPREPLY=($(command timeout 3 "${words[0]}" -q "$target" ls -1 "$cur" 2>/dev/null))
+            COMPREPLY=($(command timeout 3 "${words[0]}" -q "${connection[@]}" "$target" ls -1 "$cur" 2>/dev/null))
             compopt -o filenames 2>/dev/null  # names with spaces come back escaped
             ;;
         put|mput|lls|lcd)
@@ -74,15 +98,51 @@ _imgsh() {
 }
 
 _imgsrv() {
-    local cur prev
-    cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
+    local cur prev words cword split
+    if declare -F _init_completion >/dev/null; then
+        _init_completion -s || return
+    else
+        cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
+        words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
+    fi
+    local options="-h --help --version --root --bind --log-level --max-file-size --max-sessions
+        --inline-put-max --threads --header-timeout --idle-timeout --body-timeout --no-fsync
+        --tls-cert --tls-key --tls-min --tokens"
+    local token_add_options="-h --help --ro --tokens"
+
     case $prev in
         --root) COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --log-level) COMPREPLY=($(compgen -W "trace debug info warn error off" -- "$cur")); return ;;
-        --bind|--max-file-size|--max-sessions|--inline-put-max|--threads) return ;;
+        --tls-min) COMPREPLY=($(compgen -W "1.2 1.3" -- "$cur")); return ;;
+        --tls-cert|--tls-key|--tokens) _imgsh_files; return ;;
+        --bind|--max-file-size|--max-sessions|--inline-put-max|--threads|--header-timeout|--idle-timeout|--body-timeout)
+            return ;;
     esac
+    [[ $split == true ]] && return
+
+    # The positionals before the cursor: PORT, or `token` and `add`.
+    local i positionals=()
+    for ((i = 1; i < cword; i++)); do
+        case ${words[i]} in
+            --root|--bind|--log-level|--max-file-size|--max-sessions|--inline-put-max|--threads|--header-timeout|--idle-timeout|--body-timeout|--tls-cert|--tls-key|--tls-min|--tokens)
+                ((i++)) ;;
+            -*) ;;
+            *) positionals+=("${words[i]}") ;;
+        esac
+    done
+
+    if [[ ${positionals[0]} == token ]]; then
+        if ((${#positionals[@]} == 1)); then
+            COMPREPLY=($(compgen -W "add" -- "$cur"))
+        elif [[ ${positionals[1]} == add && $cur == -* ]]; then
+            COMPREPLY=($(compgen -W "$token_add_options" -- "$cur"))
+        fi
+        return
+    fi
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "$(_imgsh_options_of "${COMP_WORDS[0]}")" -- "$cur"))
+        COMPREPLY=($(compgen -W "$options" -- "$cur"))
+    elif ((${#positionals[@]} == 0)); then
+        COMPREPLY=($(compgen -W "token" -- "$cur"))  # else PORT: nothing to offer
     fi
 }
 

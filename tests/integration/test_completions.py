@@ -2,7 +2,9 @@
 targets and the remote names of a live server (driven the way bash drives it: COMP_LINE,
 COMP_POINT, COMP_WORDS split at COMP_WORDBREAKS, COMP_CWORD, then COMPREPLY read back);
 fish's does the same through `complete -C`; zsh's and fish's parse (zsh -n, fish -n);
-`cmake --install` puts them where bash-completion, zsh and fish look."""
+each script knows every long option `imgsh --help`, `imgsrv --help` and
+`imgsrv token add --help` list; `cmake --install` puts them where bash-completion, zsh
+and fish look."""
 
 import os
 import re
@@ -47,6 +49,7 @@ class CompletionScriptTest(IntegrationTest):
 
     def env(self):
         env = self.shell_env()
+        env.pop("IMGSH_TOKEN", None)
         env["XDG_STATE_HOME"] = self.state
         env["PATH"] = "%s:%s:%s" % (os.path.dirname(IMGSH), os.path.dirname(IMGSRV), env.get("PATH", ""))
         return env
@@ -106,6 +109,68 @@ class CompletionScriptTest(IntegrationTest):
         make_png(self.work_path("local-one.png"), 8, 8, seed=5)
         self.assertEqual(self.bash_complete("imgsh %s put local" % self.server.addr), ["local-one.png"])
 
+    @unittest.skipUnless(os.path.exists(BASH_COMPLETION), "bash-completion is not installed")
+    def test_bash_completes_tls_tokens_and_timeouts(self):
+        make_png(self.work_path("ca.pem"), 8, 8, seed=6)
+        for line in ("imgsh --ca c", "imgsh --token-file c", "imgsh --ca=c",
+                     "imgsrv --tls-cert c", "imgsrv --tls-key c", "imgsrv --tokens c",
+                     "imgsrv token add --tokens c"):
+            self.assertEqual(self.bash_complete(line), ["ca.pem"], line)
+        self.assertEqual(self.bash_complete("imgsrv --tls-min "), ["1.2", "1.3"])
+        self.assertEqual(sorted(self.bash_complete("imgsrv --t")),
+                         ["--threads", "--tls-cert", "--tls-key", "--tls-min", "--tokens"])
+        self.assertIn("--idle-timeout", self.bash_complete("imgsrv --"))
+        self.assertEqual(self.bash_complete("imgsrv to"), ["token"])
+        self.assertEqual(self.bash_complete("imgsrv token "), ["add"])
+        self.assertEqual(self.bash_complete("imgsrv token add --r"), ["--ro"])
+        self.assertEqual(self.bash_complete("imgsrv 7070 --tls-m"), ["--tls-min"])
+        self.assertEqual(sorted(self.bash_complete("imgsh --t")), ["--tls", "--token-file"])
+        # a file after --ca is not the target: the target comes next
+        self.assertEqual(self.bash_complete("imgsh --ca ca.pem ex"), ["example.org:7070"])
+        # imgs://HOST:PORT from the past targets (bash replaces only the part after the last colon)
+        self.assertEqual(self.bash_complete("imgsh imgs://ex"), ["//example.org:7070"])
+        self.assertEqual(self.bash_complete("imgsh --tls imgs://example.org:"), ["7070"])
+
+    @unittest.skipUnless(os.path.exists(BASH_COMPLETION), "bash-completion is not installed")
+    def test_bash_asks_for_remote_names_with_the_token_file(self):
+        tokens = os.path.join(self.tmp, "tokens")
+        res = subprocess.run([IMGSRV, "token", "add", "--tokens", tokens],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        token_file = self.work_path("token")
+        with open(token_file, "wb") as f:
+            f.write(res.stdout)
+        root = self.mkdir("token-root")
+        for name, seed in (("cat.png", 1), ("car.png", 2)):
+            make_png(os.path.join(root, name), 8, 8, seed=seed)
+        server = self.start_server("--tokens", tokens, root=root)
+        self.assertEqual(sorted(self.bash_complete("imgsh --token-file %s %s get ca" % (token_file, server.addr))),
+                         ["car.png", "cat.png"])
+
+    @unittest.skipUnless(shutil.which("fish"), "fish is not installed")
+    def test_fish_completes_tls_tokens_and_timeouts(self):
+        make_png(self.work_path("ca.pem"), 8, 8, seed=6)
+        cases = [("imgsh --ca c", ["ca.pem"]), ("imgsh --token-file c", ["ca.pem"]),
+                 ("imgsrv --tls-cert c", ["ca.pem"]), ("imgsrv --tls-key c", ["ca.pem"]),
+                 ("imgsrv --tokens c", ["ca.pem"]), ("imgsrv token add --tokens c", ["ca.pem"]),
+                 ("imgsrv --tls-min ", ["1.2", "1.3"]), ("imgsrv to", ["token"]),
+                 ("imgsrv token ", ["add"]), ("imgsrv token add --r", ["--ro"]),
+                 ("imgsh --t", ["--tls", "--token-file"]),
+                 ("imgsh --ca ca.pem ex", ["example.org:7070"]),
+                 ("imgsh imgs://ex", ["imgs://example.org:7070"])]
+        for line, expected in cases:
+            self.assertEqual(self.fish_complete(line), expected, line)
+        self.assertIn("--body-timeout", self.fish_complete("imgsrv --"))
+        self.assertNotIn("--root", self.fish_complete("imgsrv token add --"))
+
+    def fish_complete(self, line):
+        """The candidates (sorted, without descriptions) fish offers for `line`."""
+        res = subprocess.run(["fish", "--no-config", "-c", "source %s; complete -C %s"
+                              % (os.path.join(COMPLETIONS, "imgsh.fish"), _q(line))], env=self.env(),
+                             cwd=self.work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+        self.assertEqual(res.returncode, 0, res.stderr.decode())
+        return sorted(l.split("\t")[0] for l in res.stdout.decode().splitlines())
+
     @unittest.skipUnless(shutil.which("fish"), "fish is not installed")
     def test_fish_parses_and_completes_remote_names(self):
         script = os.path.join(COMPLETIONS, "imgsh.fish")
@@ -137,6 +202,65 @@ class CompletionScriptTest(IntegrationTest):
                      "share/fish/vendor_completions.d/imgsh.fish",
                      "share/fish/vendor_completions.d/imgsrv.fish"):
             self.assertTrue(os.path.isfile(os.path.join(prefix, path)), path)
+
+
+def help_long_options(*argv):
+    """The long options `argv --help` lists: the --NAMEs at the start of its option lines."""
+    res = subprocess.run(list(argv) + ["--help"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         timeout=30)
+    if res.returncode != 0:
+        raise AssertionError("%s --help failed: %s" % (" ".join(argv), res.stderr.decode()))
+    options = set()
+    for line in res.stdout.decode().splitlines():
+        m = re.match(r"\s+(-\S+)", line)
+        if m:
+            options.update(re.findall(r"--[A-Za-z0-9][A-Za-z0-9-]*", m.group(1)))
+    return options
+
+
+def script_part(shell, program):
+    """The text of a completion script that completes `program`: bash's _PROGRAM function,
+    zsh's _PROGRAM_main, fish's `complete -c PROGRAM` lines (both programs share a script)."""
+    if shell == "fish":
+        with open(os.path.join(COMPLETIONS, "imgsh.fish")) as f:
+            return "\n".join(l for l in f.read().splitlines() if l.startswith("complete -c %s " % program))
+    name, function = {"bash": ("imgsh.bash", "_%s" % program),
+                      "zsh": ("_imgsh", "_%s_main" % program)}[shell]
+    with open(os.path.join(COMPLETIONS, name)) as f:
+        m = re.search(r"^%s\(\) \{\n(.*?)^\}" % re.escape(function), f.read(), re.M | re.S)
+    if not m:
+        raise AssertionError("no function %s in completions/%s" % (function, name))
+    return m.group(1)
+
+
+def knows_option(shell, text, option):
+    """Whether `text` (a script_part) names the long option: --NAME in bash and zsh
+    (--NAME, --NAME=, {-x,--NAME}...), `-l NAME` in fish."""
+    if shell == "fish":
+        pattern = r"(?:-l|--long-option)\s+%s(?![\w-])" % re.escape(option[2:])
+    else:
+        pattern = r"(?<![\w-])%s(?![\w-])" % re.escape(option)
+    return re.search(pattern, text) is not None
+
+
+class CompletionOptionsTest(unittest.TestCase):
+    """No drift: an option added to a program's --help fails here until every completion
+    script completes it."""
+
+    def test_every_script_knows_every_option_of_the_help(self):
+        imgsh = help_long_options(IMGSH)
+        imgsrv = help_long_options(IMGSRV)
+        token_add = help_long_options(IMGSRV, "token", "add")
+        for found, argv in ((imgsh, "imgsh"), (imgsrv, "imgsrv"), (token_add, "imgsrv token add")):
+            self.assertIn("--help", found, "nothing parsed from %s --help" % argv)
+        missing = []
+        for shell in ("bash", "zsh", "fish"):
+            for program, options in (("imgsh", imgsh), ("imgsrv", imgsrv | token_add)):
+                text = script_part(shell, program)
+                missing += ["%s: %s %s" % (shell, program, o) for o in sorted(options)
+                            if not knows_option(shell, text, o)]
+        if missing:
+            self.fail("options of --help the completion scripts do not complete:\n  " + "\n  ".join(missing))
 
 
 def _q(s):
