@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build run test asan tsan bench clean
+.PHONY: all deps build run test check asan tsan bench clean
 
 all: build
 
@@ -21,6 +21,9 @@ run: build
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
+
+# What CI runs (.ci/run): the suite, then the suite again under ASan+UBSan and under TSan.
+check: test asan tsan
 
 # Sanitizer builds of the whole suite.
 asan:
