@@ -7,16 +7,10 @@
 #include "shell/line_editor.hpp"
 #include "shell/line_parser.hpp"
 #include "shell/state_files.hpp"
+#include "shell/trim.hpp"
 
 namespace imgsh::shell {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  auto first = s.find_first_not_of(" \t\r");
-  if (first == std::string_view::npos) return {};
-  auto last = s.find_last_not_of(" \t\r");
-  return s.substr(first, last - first + 1);
-}
 
 // What someone used to sftp may have meant.
 std::string_view hint_for_unknown(std::string_view word) {

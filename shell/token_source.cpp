@@ -7,18 +7,9 @@
 #include <iostream>
 
 #include "shell/client.hpp"
+#include "shell/trim.hpp"
 
 namespace imgsh::shell {
-namespace {
-
-std::string trimmed(std::string s) {
-  auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return {};
-  auto last = s.find_last_not_of(" \t\r\n");
-  return s.substr(first, last - first + 1);
-}
-
-}  // namespace
 
 TokenSource find_token(const std::string& file) {
   if (!file.empty()) {
@@ -26,12 +17,12 @@ TokenSource find_token(const std::string& file) {
     if (!in) throw ConnectionError("cannot read token file " + file + ": " + std::strerror(errno));
     std::string line;
     std::getline(in, line);
-    std::string token = trimmed(line);
+    std::string token(trim(line));
     if (token.empty()) throw ConnectionError("token file " + file + " is empty (its first line is the token)");
     return {token, file};
   }
   const char* env = std::getenv("IMGSH_TOKEN");
-  if (env && *env) return {trimmed(env), "IMGSH_TOKEN"};
+  if (env && *env) return {std::string(trim(env)), "IMGSH_TOKEN"};
   return {};
 }
 

@@ -27,8 +27,12 @@ POLL = 0.2
 class StammerRelay:
     def __init__(self, target_port, target_host=HOST, min_piece=1, max_piece=7,
                  min_delay=0.0, max_delay=0.001, delay_probability=1.0, seed=None,
-                 abort_on_close=False, max_lifetime=120.0, listen_port=0, sock_buf=None):
+                 abort_on_close=False, max_lifetime=120.0, listen_port=0, sock_buf=None, flip=None):
         self.target = (target_host, target_port)
+        # flip=(direction, offset): XOR the byte at that stream offset of each connection's
+        # "c2s" or "s2c" stream with 0x01 (flip_relay.py); `flipped` counts them.
+        self.flip = flip
+        self.flipped = 0
         self.min_piece = min_piece
         self.max_piece = max_piece
         self.min_delay = min_delay
@@ -123,6 +127,16 @@ class StammerRelay:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.sock_buf)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.sock_buf)
 
+    def _maybe_flip(self, direction, seen, data):
+        if self.flip is None or direction != self.flip[0]:
+            return data
+        i = self.flip[1] - seen
+        if not 0 <= i < len(data):
+            return data
+        with self._lock:
+            self.flipped += 1
+        return data[:i] + bytes([data[i] ^ 1]) + data[i + 1:]
+
     def _count(self, direction, n):
         with self._lock:
             if direction == "c2s":
@@ -185,6 +199,7 @@ class _Connection:
         relay = self.relay
         rnd = self.rnd
         bufsize = max(4096, relay.max_piece)
+        seen = 0
         ok = True
         while ok and self.alive():
             try:
@@ -196,6 +211,8 @@ class _Connection:
                 break
             if not data:
                 break
+            data = relay._maybe_flip(direction, seen, data)
+            seen += len(data)
             i = 0
             while i < len(data):
                 n = rnd.randint(relay.min_piece, relay.max_piece)
