@@ -1,9 +1,12 @@
 #include "shell/client.hpp"
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
+#include <cstring>
 
 #include <asio/connect.hpp>
 #include <asio/ssl/error.hpp>
@@ -241,12 +244,42 @@ proto::FileInfo Client::get(const std::string& name, int out_fd, const ProgressF
   }());
 }
 
-// The checksum of a file about to be sent, for its put trailer.
-std::string Client::local_checksum(int in_fd, std::uint64_t size) {
-  try {
-    return proto::xxh3_of_file(in_fd, size);
-  } catch (const std::exception& e) {
-    throw LocalIoError(std::string("cannot read the local file: ") + e.what());
+// Up to `want` bytes of the local file at `offset` into `buffer`; the count read.
+std::size_t Client::read_local(int in_fd, std::uint64_t offset, std::uint64_t want) {
+  std::size_t size = static_cast<std::size_t>(std::min<std::uint64_t>(want, send_buffer_.size()));
+  while (true) {
+    ssize_t n = ::pread(in_fd, send_buffer_.data(), size, static_cast<off_t>(offset));
+    if (n > 0) return static_cast<std::size_t>(n);
+    if (n == 0) throw proto::ProtocolError(Errc::internal, "the local file ended before its size");
+    if (errno != EINTR) throw LocalIoError(std::string("cannot read the local file: ") + std::strerror(errno));
+  }
+}
+
+// `head` (a put or data frame's prefix and header), the file's `size` bytes and the
+// checksum trailer, hashed as they are read so the file is read once; a small file
+// leaves in one write, head, body and trailer together.
+asio::awaitable<void> Client::send_put_frames(const std::string& head, std::uint64_t id, int in_fd, std::uint64_t size,
+                                              const ProgressFn& progress) {
+  std::string_view unsent_head = head;
+  if (send_buffer_.empty()) send_buffer_.resize(kSendBufferSize);
+  proto::Xxh3Hasher hasher;
+  std::uint64_t done = 0;
+  while (true) {
+    std::size_t n = done < size ? read_local(in_fd, done, size - done) : 0;
+    hasher.update({send_buffer_.data(), n});
+    done += n;
+    std::string trailer;
+    if (done == size) {
+      nlohmann::json checksum = proto::to_header(proto::Request{id, proto::Checksum{hasher.hex()}});
+      trace_frame_sent(checksum, 0);
+      trailer = proto::encode_frame_head(checksum, 0);
+    }
+    std::array<asio::const_buffer, 3> buffers{asio::buffer(unsent_head), asio::buffer(send_buffer_.data(), n),
+                                              asio::buffer(trailer)};
+    co_await asio::async_write(socket_, buffers, asio::use_awaitable);
+    unsent_head = {};
+    if (progress && n > 0) progress(done);
+    if (done == size) co_return;
   }
 }
 
@@ -275,23 +308,16 @@ asio::awaitable<void> Client::receive_body(const std::string& name, const proto:
   }
 }
 
-asio::awaitable<proto::Reply> Client::send_body_then_reply(std::uint64_t id, int in_fd, std::uint64_t size,
-                                                           const std::string& xxh3, const ProgressFn& progress) {
+asio::awaitable<proto::Reply> Client::send_body_then_reply(const std::string& head, std::uint64_t id, int in_fd,
+                                                           std::uint64_t size, const ProgressFn& progress) {
   try {
-    // In pieces, so that a progress bar moves.
-    constexpr std::uint64_t kPiece = 1ull << 20;
-    for (std::uint64_t done = 0; done < size;) {
-      std::uint64_t piece = progress ? std::min(kPiece, size - done) : size - done;
-      co_await proto::send_file_bytes(socket_, in_fd, done, piece);
-      done += piece;
-      if (progress) progress(done);
-    }
-    nlohmann::json trailer = proto::to_header(proto::Request{id, proto::Checksum{xxh3}});
-    trace_frame_sent(trailer, 0);
-    co_await proto::write_frame(socket_, trailer);
+    co_await send_put_frames(head, id, in_fd, size, progress);
   } catch (const proto::ProtocolError&) {
     body_incomplete_ = true;
     throw LocalIoError("the local file changed size while it was being sent");
+  } catch (const LocalIoError&) {
+    body_incomplete_ = true;
+    throw;
   } catch (const asio::system_error& e) {
     body_incomplete_ = true;
     // The server refused mid-body and closed: its reply, if it arrived, says
@@ -306,14 +332,13 @@ asio::awaitable<proto::Reply> Client::send_body_then_reply(std::uint64_t id, int
 proto::FileInfo Client::put(const std::string& name, int in_fd, std::uint64_t size, const ProgressFn& progress) {
   return run([&]() -> asio::awaitable<proto::FileInfo> {
     if (!reader_) throw ConnectionError("not connected to " + target_text_);
-    std::string xxh3 = local_checksum(in_fd, size);
     std::uint64_t id = next_id();
     nlohmann::json put = proto::to_header(proto::Request{id, proto::Put{name, size}});
     proto::Reply reply;
     if (size <= limits_.inline_put_max) {
       trace_frame_sent(put, size);
-      co_await proto::write_head(socket_, put, size);
-      reply = co_await send_body_then_reply(id, in_fd, size, xxh3, progress);
+      std::string head = proto::encode_frame_head(put, size);
+      reply = co_await send_body_then_reply(head, id, in_fd, size, progress);
     } else {
       // Announce first: a refusal (exists, too_large, no_space) costs no body.
       trace_frame_sent(put, 0);
@@ -322,8 +347,8 @@ proto::FileInfo Client::put(const std::string& name, int in_fd, std::uint64_t si
       if (reply.status != proto::ReplyStatus::continue_) throw RemoteError(Errc::bad_frame, "expected continue");
       nlohmann::json data = proto::to_header(proto::Request{id, proto::Data{}});
       trace_frame_sent(data, size);
-      co_await proto::write_head(socket_, data, size);
-      reply = co_await send_body_then_reply(id, in_fd, size, xxh3, progress);
+      std::string head = proto::encode_frame_head(data, size);
+      reply = co_await send_body_then_reply(head, id, in_fd, size, progress);
     }
     co_return file_info_from_reply(reply.fields);
   }());
@@ -366,20 +391,16 @@ proto::FileInfo Client::receive_get(std::uint64_t id, int out_fd, const std::fun
 std::uint64_t Client::send_inline_put(const std::string& name, int in_fd, std::uint64_t size) {
   return run([&]() -> asio::awaitable<std::uint64_t> {
     if (!reader_) throw ConnectionError("not connected to " + target_text_);
-    std::string xxh3 = local_checksum(in_fd, size);
     std::uint64_t id = next_id();
     nlohmann::json put = proto::to_header(proto::Request{id, proto::Put{name, size}});
     std::string head = proto::encode_frame_head(put, size);
     trace_frame_sent(put, size);
     try {
-      // MSG_MORE: the checksum trailer follows at once and may share the segment.
-      co_await proto::send_head_and_file(socket_, head, in_fd, 0, size, true);
+      ProgressFn no_progress;
+      co_await send_put_frames(head, id, in_fd, size, no_progress);
     } catch (const proto::ProtocolError&) {
       throw LocalIoError("the local file changed size while it was being sent");
     }
-    nlohmann::json trailer = proto::to_header(proto::Request{id, proto::Checksum{xxh3}});
-    trace_frame_sent(trailer, 0);
-    co_await proto::write_frame(socket_, trailer);
     co_return id;
   }());
 }

@@ -100,13 +100,15 @@ class Client {
   void set_reply_timeout(std::chrono::milliseconds timeout) { reply_timeout_ = timeout; }
 
  private:
-  static std::string local_checksum(int in_fd, std::uint64_t size);
+  std::size_t read_local(int in_fd, std::uint64_t offset, std::uint64_t want);
+  asio::awaitable<void> send_put_frames(const std::string& head, std::uint64_t id, int in_fd, std::uint64_t size,
+                                        const ProgressFn& progress);
   asio::awaitable<void> receive_body(const std::string& name, const proto::FileInfo& info, int out_fd,
                                      const ProgressFn& progress);
   template <class T>
   T run(asio::awaitable<T> task);
   asio::awaitable<proto::Reply> read_reply(std::uint64_t id, proto::FrameHead* head_out = nullptr);
-  asio::awaitable<proto::Reply> send_body_then_reply(std::uint64_t id, int in_fd, std::uint64_t size, const std::string& xxh3,
+  asio::awaitable<proto::Reply> send_body_then_reply(const std::string& head, std::uint64_t id, int in_fd, std::uint64_t size,
                                                      const ProgressFn& progress);
   bool peer_closed_or_out_of_step();
   asio::awaitable<proto::Reply> request(const proto::RequestBody& body, proto::FrameHead* head_out = nullptr);
@@ -129,6 +131,8 @@ class Client {
   // Per request: did an error reply leave the stream in step, or was a body cut short?
   bool error_in_step_ = false;
   bool body_incomplete_ = false;
+  static constexpr std::size_t kSendBufferSize = 1024 * 1024;
+  std::vector<std::uint8_t> send_buffer_;  // put bodies pass through it (hashed on the way); made on first put
   int interrupt_fd_ = -1;
   std::chrono::milliseconds reply_timeout_{0};
 };
