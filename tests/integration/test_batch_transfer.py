@@ -17,7 +17,10 @@ import struct
 import threading
 import unittest
 
-from harness import HOST, IntegrationTest, make_png_bytes, write_bytes, xxh3_hex
+from checks import IntegrationTest
+from files import write_bytes
+from images import make_png_bytes
+from wire import HOST, xxh3_hex
 from stammer_relay import StammerRelay
 
 

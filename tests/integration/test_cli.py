@@ -9,8 +9,11 @@ import threading
 import time
 import unittest
 
-from harness import (HOST, IMGSRV, IntegrationTest, RawClient, free_port, listing, make_png,
-                     sha256_file, wait_until)
+from checks import IntegrationTest
+from files import listing, sha256_file
+from images import make_png
+from procs import IMGSRV, free_port, wait_until
+from wire import HOST, RawClient
 
 
 class ServerCommandLineTest(IntegrationTest):

@@ -12,7 +12,9 @@ import shutil
 import subprocess
 import unittest
 
-from harness import IMGSH, IMGSRV, IntegrationTest, SOURCE_ROOT, make_png
+from checks import IntegrationTest
+from images import make_png
+from procs import IMGSH, IMGSRV, SOURCE_ROOT
 
 COMPLETIONS = os.path.join(SOURCE_ROOT, "completions")
 BASH_COMPLETION = "/usr/share/bash-completion/bash_completion"

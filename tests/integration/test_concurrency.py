@@ -4,8 +4,9 @@ import json
 import os
 import unittest
 
-from harness import (IntegrationTest, listing, make_jpeg, make_png, make_png_bytes, read_bytes,
-                     sha256_file)
+from checks import IntegrationTest
+from files import listing, read_bytes, sha256_file
+from images import make_jpeg, make_png, make_png_bytes
 
 CLIENTS = 20
 

@@ -11,7 +11,9 @@ import shutil
 import subprocess
 import unittest
 
-from harness import IMGSRV, IntegrationTest, read_bytes, wait_until
+from checks import IntegrationTest
+from files import read_bytes
+from procs import wait_until
 
 STRACE = shutil.which("strace")
 

@@ -15,8 +15,10 @@ import os
 import unittest
 
 from flip_relay import FlipRelay
-from harness import (IntegrationTest, MIB, listing, make_png, make_png_bytes, read_bytes,
-                     write_bytes, xxh3_hex)
+from checks import IntegrationTest
+from files import listing, read_bytes, write_bytes
+from images import make_png, make_png_bytes
+from wire import MIB, xxh3_hex
 
 
 def xattrs_supported(directory):

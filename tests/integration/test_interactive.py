@@ -8,7 +8,10 @@ import subprocess
 import time
 import unittest
 
-from harness import (IMGSH, IntegrationTest, listing, make_png)
+from checks import IntegrationTest
+from files import listing
+from images import make_png
+from procs import IMGSH
 
 
 class Terminal:

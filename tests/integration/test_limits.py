@@ -1,5 +1,6 @@
 """Timeouts and limits (server/session_watchdog.hpp): a silent, slow or stalled client
-cannot hold a session for ever, and a crowd of them does not delay a fresh client.
+cannot hold a session for ever, a crowd of them does not delay a fresh client, and the
+server stays usable at its session and descriptor limits.
 
 - idle: a session with no request for --idle-timeout gets `timeout` (id 0), then close;
 - header: a frame started but not finished within --header-timeout gets `timeout`, and
@@ -7,10 +8,15 @@ cannot hold a session for ever, and a crowd of them does not delay a fresh clien
 - a put body that stalls for --body-timeout: `timeout`, temporary removed;
 - a get whose client stops reading: the session ends after --body-timeout;
 - a slow transfer that keeps moving is not cut;
-- 300 slowloris connections: a fresh client's `ls` still completes, all 300 get `timeout`.
+- 300 slowloris connections: a fresh client's `ls` still completes, all 300 get `timeout`;
+- --max-sessions: the session over the limit gets `busy` (id 0) and a close; a slot frees
+  up after bye;
+- out of descriptors, the server pauses between accept retries instead of spinning, and
+  serves again once the flood is gone.
 """
 
 import os
+import resource
 import socket
 import struct
 import subprocess
@@ -18,8 +24,11 @@ import threading
 import time
 import unittest
 
-from harness import (IMGSRV, MIB, IntegrationTest, RawClient, make_png, make_png_bytes, read_bytes,
-                     wait_until, xxh3_hex)
+from checks import IntegrationTest
+from files import read_bytes
+from images import make_png
+from procs import IMGSRV, cpu_seconds, wait_until
+from wire import RawClient
 
 
 class LimitsBase(IntegrationTest):
@@ -175,6 +184,88 @@ class SlowlorisTest(LimitsBase):
         t.join(5)
         self.assertEqual(timed_out, self.CROWD)
         self.assertServerServes(server)
+
+
+class SessionLimitTest(IntegrationTest):
+    def test_session_limit_busy(self):
+        server = self.start_server("--max-sessions", "2", root=self.mkdir("root-busy"))
+        a = self.raw_client(server.port)
+        a.hello()
+        # Server.start()'s readiness probe holds a slot until the server has seen it
+        # close, which a slow (sanitizer) server may not have yet: retry b until then.
+        second = []
+
+        def second_session():
+            client = RawClient(server.port, timeout=5)
+            try:
+                client.hello()
+            except Exception:
+                client.close()
+                return False
+            self.on_cleanup(client.close)
+            second.append(client)
+            return True
+
+        self.assertTrue(wait_until(second_session, 10, interval=0.2), "a second session is accepted")
+        c = self.raw_client(server.port, timeout=5)
+        c.sock.settimeout(3)
+        try:
+            reply, _ = c.recv_frame()
+        except Exception:  # the server may wait for the first request
+            c.sock.settimeout(5)
+            c.send_frame({"op": "hello", "id": 1, "version": 1, "client": "third"})
+            reply, _ = c.recv_frame()
+        self.assertError(reply, "busy", "third session over --max-sessions 2")
+        self.assertEqual(reply.get("id"), 0, reply)
+        self.assertTrue(c.closed_by_peer(5))
+        # once a session ends, a new one is accepted
+        a.request("bye")
+        a.close()
+
+        def serves():
+            try:
+                with RawClient(server.port, timeout=3) as d:
+                    d.hello()
+                    return True
+            except Exception:
+                return False
+
+        self.assertTrue(wait_until(serves, 5, interval=0.2), "a slot frees up after bye")
+
+
+class DescriptorExhaustionTest(IntegrationTest):
+    def test_accept_failures_pause_instead_of_spinning(self):
+        def low_fd_limit():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (40, 40))
+
+        server = self.start_server(preexec_fn=low_fd_limit)
+        pid = server.proc.pid
+        clients = []
+        try:
+            for _ in range(60):
+                clients.append(RawClient(server.port, timeout=5))
+            cpu0 = cpu_seconds(pid)
+            t0 = time.monotonic()
+            time.sleep(1.0)
+            cpu = cpu_seconds(pid) - cpu0
+            elapsed = time.monotonic() - t0
+            log = server.log_text()
+            failures = log.count("accept failed")
+            self.assertTrue(server.running(), "imgsrv died out of descriptors:\n" + log[-3000:])
+            self.assertGreaterEqual(failures, 1, "the descriptor limit was never reached "
+                                    "(no 'accept failed' line):\n" + log[-3000:])
+            self.assertLessEqual(failures, 30, "%d 'accept failed' lines in ~%.1f s: the "
+                                 "accept loop spins\n%s" % (failures, elapsed, log[-2000:]))
+            self.assertLess(cpu, 0.5, "imgsrv used %.2f s of CPU in %.2f s while out of "
+                            "descriptors" % (cpu, elapsed))
+        finally:
+            for c in clients:
+                c.close()
+        t0 = time.monotonic()
+        res = self.imgsh(server.addr, "ls", timeout=10)
+        self.assertOk(res, op="list")
+        self.assertLess(time.monotonic() - t0, 5, "ls took too long after the flood")
+        self.assertTrue(server.running())
 
 
 if __name__ == "__main__":

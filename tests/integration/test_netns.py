@@ -15,8 +15,10 @@ import tempfile
 import time
 import unittest
 
-from harness import (IMGSH, IMGSRV, MIB, IntegrationTest, make_png, read_bytes,
-                     parse_reports, wait_until)
+from checks import IntegrationTest
+from files import read_bytes
+from images import make_png
+from procs import IMGSH, IMGSRV, parse_reports, wait_until
 
 NETEM = ["netem", "delay", "20ms", "5ms", "loss", "1%", "reorder", "5%"]
 TBF = ["tbf", "rate", "40mbit", "burst", "16kb", "latency", "2ms"]

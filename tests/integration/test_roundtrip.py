@@ -7,8 +7,10 @@ form, batch files (-b) and stdin scripts with comments, blank lines and `-` pref
 import os
 import unittest
 
-from harness import (DEFAULT_INLINE_PUT_MAX, IntegrationTest, RawClient, listing,
-                     make_jpeg, make_png, make_png_bytes, sha256_file, write_bytes)
+from checks import IntegrationTest
+from files import listing, sha256_file, write_bytes
+from images import make_jpeg, make_png, make_png_bytes
+from wire import DEFAULT_INLINE_PUT_MAX, RawClient
 
 SHIPPED = ["baseline.jpg", "progressive.jpg", "photo.jpeg", "icon.png", "UPPER.PNG", "tiny.png"]
 

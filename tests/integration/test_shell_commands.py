@@ -8,7 +8,10 @@ import re
 import subprocess
 import unittest
 
-from harness import IMGSH, IntegrationTest, listing, make_jpeg, make_png, shared_big_png
+from checks import IntegrationTest
+from files import listing
+from images import make_jpeg, make_png, shared_big_png
+from procs import IMGSH
 
 
 class ShellCommandsTest(IntegrationTest):

@@ -9,8 +9,10 @@ to stay within a few seconds (every piece is still its own send).
 import os
 import unittest
 
-from harness import (IntegrationTest, RawClient, listing, make_jpeg, make_png_bytes,
-                     write_bytes)
+from checks import IntegrationTest
+from files import listing, write_bytes
+from images import make_jpeg, make_png_bytes
+from wire import RawClient
 from stammer_relay import StammerRelay
 
 

@@ -10,7 +10,9 @@ import signal
 import time
 import unittest
 
-from harness import IntegrationTest, listing, make_png, shared_big_png
+from checks import IntegrationTest
+from files import listing
+from images import make_png, shared_big_png
 from tmux_screen import TmuxScreen
 
 BIG_SIDE = 2000  # a 12 MB PNG: several seconds through the throttling relay

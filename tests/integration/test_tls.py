@@ -16,8 +16,11 @@ import tempfile
 import time
 import unittest
 
-from harness import (HOST, MIB, IntegrationTest, feed_and_close, listing, make_jpeg, make_png,
-                     sha256_file, wait_until)
+from checks import IntegrationTest
+from files import listing, sha256_file
+from images import make_jpeg, make_png
+from procs import feed_and_close, wait_until
+from wire import HOST, MIB
 
 PKI = None  # directory of the certificates made once per module
 

@@ -14,8 +14,11 @@ import subprocess
 import time
 import unittest
 
-from harness import (HOST, IMGSRV, MIB, IntegrationTest, RawClient, listing, make_png,
-                     make_png_bytes, sha256_file)
+from checks import IntegrationTest
+from files import sha256_file
+from images import make_png, make_png_bytes
+from procs import IMGSRV
+from wire import HOST, MIB, RawClient
 
 
 class TokenBase(IntegrationTest):

@@ -8,7 +8,7 @@ import shlex
 import subprocess
 import time
 
-from harness import IMGSH
+from procs import IMGSH
 
 _counter = itertools.count()
 

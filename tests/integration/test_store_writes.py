@@ -1,71 +1,27 @@
-"""Faults injected many times, each run bounded (issue 4):
+"""How files land in the store: exclusively, whole, with sane modes, or not at all.
 
-- imgsh SIGKILLed at random points of a put, 100 times (10 at once, through a throttling
-  relay so the kills land mid-body): no partial file, no temporary, the server alive;
 - 100 concurrent puts of one name from 100 connections: exactly one `ok`, 99 `exists`,
   the stored file identical to the winner's source;
-- the disk filling up: a 4 MiB tmpfs as the root (root only; skipped otherwise):
+- the disk filling up (a 4 MiB tmpfs as the root; root only, skipped otherwise):
   `no_space` before the body, and mid-body when the disk fills while it travels;
   temporary removed, server alive, a smaller put succeeds afterwards;
-- the root as a jail: symlinks (to /etc/passwd, to a real PNG outside) are neither
-  listed nor served, and files are created 0644 under umask 022.
+- files are created 0644 under umask 022, and follow a stricter umask;
+- a second imgsrv on the same root refuses to start (exit 2, "already serving"), and on
+  a taken port too, without touching the first one's upload in progress, which then
+  completes and publishes.
 """
 
 import os
-import random
-import signal
 import stat
 import subprocess
-import tempfile
 import threading
-import time
 import unittest
 
-from harness import (MIB, IntegrationTest, RawClient, listing, make_png, make_png_bytes,
-                     read_bytes, wait_until, write_bytes, xxh3_hex)
-
-
-def hidden(directory):
-    return [n for n in listing(directory) if n.startswith(".")]
-
-
-class KillDuringPutTest(IntegrationTest):
-    KILLS = 100
-    AT_ONCE = 10
-
-    def test_imgsh_killed_at_random_points_of_a_put(self):
-        server = self.start_server()
-        src = make_png(self.work_path("src.png"), 2000, 2000, seed=61, level=0)  # ~12 MB
-        # ~6.5 MB/s per connection: a put takes ~2 s (the first few MB vanish into
-        # socket buffers at once), so kills in [0, 1.2] s land before and during the body
-        relay = self.throttle(server.port, piece=65536, delay=0.01)
-        rnd = random.Random(4)
-        names = []
-        for batch in range(self.KILLS // self.AT_ONCE):
-            procs = []
-            for i in range(self.AT_ONCE):
-                name = "k-%03d.png" % (batch * self.AT_ONCE + i)
-                names.append(name)
-                proc, _ = self.spawn_imgsh(relay.addr, "put", "src.png", name, name="kill-%s" % name)
-                procs.append((proc, rnd.uniform(0.0, 1.2)))
-            start = time.monotonic()
-            for proc, at in sorted(procs, key=lambda p: p[1]):
-                time.sleep(max(0.0, start + at - time.monotonic()))
-                proc.send_signal(signal.SIGKILL)
-            for proc, _ in procs:
-                proc.wait(timeout=10)
-        self.assertTrue(wait_until(lambda: not hidden(self.root), 20),
-                        "temporaries left: %r" % hidden(self.root))
-        stored = [n for n in listing(self.root) if n in names]
-        self.assertEqual(sorted(listing(self.root)), sorted(stored), "only whole puts' names")
-        data = read_bytes(src)
-        for name in stored:  # a kill after the reply: the file is there, and whole
-            self.assertEqual(read_bytes(self.root_path(name)), data, name)
-        self.assertTrue(server.running(), server.log_text()[-3000:])
-        self.assertServerServes(server)
-        print("\n%d kills: %d mid-transfer (nothing stored), %d after the put completed"
-              % (self.KILLS, self.KILLS - len(stored), len(stored)))
-        self.assertGreater(self.KILLS - len(stored), self.KILLS // 2, "most kills land mid-put")
+from checks import IntegrationTest
+from files import hidden_entries, listing, read_bytes, sha256_file, write_bytes
+from images import make_png, make_png_bytes
+from procs import free_port, wait_until
+from wire import HOST, MIB, xxh3_hex
 
 
 class ConcurrentSameNameTest(IntegrationTest):
@@ -138,7 +94,7 @@ class DiskFullTest(IntegrationTest):
         reply, _ = c.request("put", body_len=0, name="three.png", size=len(data))
         self.assertEqual(reply.get("status"), "continue", reply)
         c.send_frame({"op": "data", "id": reply["id"]}, data[:MIB], body_len=len(data))
-        self.assertTrue(wait_until(lambda: hidden(self.small), 5))
+        self.assertTrue(wait_until(lambda: hidden_entries(self.small), 5))
         # meanwhile something else takes the space
         filler = os.path.join(self.small, "filler.bin")
         with open(filler, "wb") as f:
@@ -162,34 +118,7 @@ class DiskFullTest(IntegrationTest):
         self.assertRoot(["small.png"], root=self.small)
 
 
-class JailTest(IntegrationTest):
-    def test_symlinks_neither_listed_nor_served(self):
-        outside = tempfile.mkdtemp(prefix="imgsh-outside-")
-        self.on_cleanup(lambda: subprocess.run(["rm", "-rf", outside]))
-        real_outside = make_png(os.path.join(outside, "real.png"), 16, 16, seed=65)
-        os.symlink("/etc/passwd", self.root_path("x.png"))
-        os.symlink(real_outside, self.root_path("outside.png"))
-        os.symlink("../" + os.path.basename(self.root) + "/x.png", self.root_path("loop.jpg"))
-        make_png(self.root_path("inside.png"), 8, 8, seed=66)
-        server = self.start_server()
-        c = self.raw_client(server.port)
-        c.hello()
-        reply, body = c.request("list")
-        self.assertEqual(reply.get("count"), 1, reply)
-        self.assertIn(b'"inside.png"', body)
-        for name in ("x.png", "outside.png", "loop.jpg"):
-            for op in ("get", "stat"):
-                with self.subTest(name=name, op=op):
-                    reply, body = c.request(op, name=name)
-                    self.assertEqual((reply.get("status"), reply.get("code")), ("error", "not_found"), reply)
-                    self.assertEqual(body, b"")
-        for name, code in (("../etc/passwd.png", "invalid_name"), ("/etc/x.png", "invalid_name"),
-                           ("..", "invalid_name"), ("a/../../x.png", "invalid_name")):
-            self.assertEqual(c.request("get", name=name)[0].get("code"), code, name)
-        res = self.imgsh(server.addr, "get", "x.png")
-        self.assertFail(res, "not_found", op="get")
-        self.assertFalse(os.path.exists(self.work_path("x.png")))
-
+class FileModeTest(IntegrationTest):
     def test_files_created_0644_under_umask_022(self):
         server = self.start_server(preexec_fn=lambda: os.umask(0o022))
         self.copy_data("tiny.png")
@@ -203,6 +132,54 @@ class JailTest(IntegrationTest):
         self.assertOk(self.imgsh(server.addr, "put", "tiny.png"), op="put")
         mode = stat.S_IMODE(os.stat(self.root_path("tiny.png")).st_mode)
         self.assertEqual(mode, 0o600, oct(mode))
+
+
+class SecondServerOnSameRootTest(IntegrationTest):
+    def test_second_server_refuses_and_upload_in_progress_survives(self):
+        existing = make_png(self.root_path("existing.png"), 16, 16, seed=21)
+        existing_sha = sha256_file(existing)
+        first = self.start_server()
+        data = read_bytes(make_png(self.work_path("up.png"), 1200, 1200, seed=22, level=0))
+        self.assertGreater(len(data), 4 * MIB)
+        c = self.raw_client(first.port)
+        c.hello()
+        reply, _ = c.request("put", body_len=0, name="up.png", size=len(data))
+        self.assertEqual(reply.get("status"), "continue", reply)
+        c.send_frame({"op": "data", "id": reply["id"]}, body_len=len(data))
+        half = len(data) // 2
+        c.send_raw(data[:half])
+        temps = wait_until(lambda: hidden_entries(self.root), 5)
+        self.assertTrue(temps, "no temporary mid-upload: %r" % listing(self.root))
+
+        # a second imgsrv on the same root, another port: refuses, deletes nothing
+        rc, out, err = self.run_imgsrv("--bind", HOST, "--root", self.root, free_port())
+        what = "second imgsrv on the same root -> %s\nstdout: %r\nstderr: %r" % (rc, out, err)
+        self.assertEqual(rc, 2, what)
+        lines = [l for l in err.splitlines() if l.strip()]
+        self.assertEqual(len(lines), 1, "one-line message\n" + what)
+        self.assertIn("already serving", lines[0], what)
+        self.assertEqual(hidden_entries(self.root), temps, "temporary touched\n" + what)
+
+        # a second imgsrv on the first one's port, same root: exit 2, temporary kept
+        rc, out, err = self.run_imgsrv("--bind", HOST, "--root", self.root, first.port)
+        what = "second imgsrv on a taken port -> %s\nstdout: %r\nstderr: %r" % (rc, out, err)
+        self.assertEqual(rc, 2, what)
+        lines = [l for l in err.splitlines() if l.strip()]
+        self.assertEqual(len(lines), 1, "one-line message\n" + what)
+        self.assertIn("in use", lines[0], what)
+        self.assertEqual(hidden_entries(self.root), temps, "temporary deleted\n" + what)
+
+        # the first server's upload completes and publishes
+        self.assertTrue(first.running(), first.log_text())
+        c.send_raw(data[half:])
+        c.send_trailer(reply["id"], data)
+        reply, _ = c.recv_frame()
+        self.assertEqual(reply.get("status"), "ok", "%r\nlog:\n%s" % (reply, first.log_text()))
+        self.assertEqual(reply.get("size"), len(data), reply)
+        self.assertRoot(["existing.png", "up.png"])
+        self.assertEqual(read_bytes(self.root_path("up.png")), data)
+        self.assertEqual(sha256_file(existing), existing_sha)
+        self.assertServerServes(first)
 
 
 if __name__ == "__main__":
