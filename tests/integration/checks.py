@@ -24,7 +24,7 @@ import unittest
 
 from files import listing, sha256_file
 from images import data_file
-from procs import (IMGSH, IMGSRV, SHELL_TIMEOUT, Server, run_imgsh, spawn_imgsh,
+from procs import (IMGSH, IMGSRV, SHELL_TIMEOUT, Server, run_imgsh, run_imgsrv, spawn_imgsh,
                    wait_until)
 from wire import RawClient
 
@@ -162,19 +162,11 @@ class IntegrationTest(unittest.TestCase):
     def run_imgsrv(self, *args, timeout=8):
         """Runs an imgsrv expected to exit by itself (a refusal to start, --help); returns
         (exit status, stdout, stderr); fails the test if it is still running after timeout."""
-        cmd = [IMGSRV] + [str(a) for a in args]
-        proc = subprocess.Popen(cmd, cwd=self.tmp, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self._procs.append(proc)
-        try:
-            out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            out, err = proc.communicate(timeout=5)
+        rc, out, err = run_imgsrv(args, self.tmp, timeout=timeout, started=self._procs.append)
+        if rc is None:
             self.fail("%s did not exit within %d s (it is serving?)\nstdout: %r\nstderr: %r"
-                      % (" ".join(cmd), timeout, out.decode(errors="replace"),
-                         err.decode(errors="replace")))
-        return proc.returncode, out.decode(errors="replace"), err.decode(errors="replace")
+                      % (" ".join([IMGSRV] + [str(a) for a in args]), timeout, out, err))
+        return rc, out, err
 
     def raw_client(self, port, timeout=10.0):
         client = RawClient(port, timeout=timeout)

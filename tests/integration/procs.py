@@ -259,6 +259,25 @@ class Server:
         return wait_until(lambda: rx.search(self.log_text()), timeout)
 
 
+def run_imgsrv(args, cwd, timeout=8, started=None):
+    """Runs an imgsrv expected to exit by itself (a refusal to start, --help); returns
+    (exit status, stdout, stderr); the status is None when it was still running after
+    timeout seconds (it is killed then). started(proc): as for run_imgsh."""
+    cmd = [IMGSRV] + [str(a) for a in args]
+    proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if started is not None:
+        started(proc)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+        rc = proc.returncode
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate(timeout=5)
+        rc = None
+    return rc, out.decode(errors="replace"), err.decode(errors="replace")
+
+
 # ---------------------------------------------------------------------------------------
 # imgsh
 

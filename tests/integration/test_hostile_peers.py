@@ -225,6 +225,10 @@ class HostileFramesTest(IntegrationTest):
 
 
 class HostileInputTableTest(IntegrationTest):
+    """Every malformed input in one table (CASES). Several cases also have their own test
+    above with closer checks (bad_frame's id 0, with and without hello first); the rows
+    "unknown op", "second hello" and "data frame alone" are those cases' only test."""
+
     def setUp(self):
         super().setUp()
         self.server = self.start_server("--header-timeout", "2", "--idle-timeout", "5")
@@ -263,6 +267,10 @@ class HostileInputTableTest(IntegrationTest):
                 self.assertTrue(self.server.running(), self.server.log_text()[-3000:])
                 self.assertServerServes(self.server)
         self.assertRootEventually([])
+
+
+# ---------------------------------------------------------------------------------------
+# a hostile fake server: answers hello properly, then list with whatever the test says
 
 
 def _recv_exact(sock, n):
