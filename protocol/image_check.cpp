@@ -19,9 +19,13 @@ std::string megapixels(std::uint64_t pixels) {
   return text;
 }
 
-std::string mebibytes(std::uint64_t bytes) { return std::to_string((bytes + (1u << 20) - 1) >> 20) + " MiB"; }
-
 }  // namespace
+
+std::string mebibytes(std::uint64_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
+  return text;
+}
 
 ImageCheck refused(Errc code, std::string message) {
   ImageCheck c;

@@ -16,6 +16,7 @@ ImageCheck check_jpeg(int fd, const ImageLimits& limits);  // jpeg_check.cpp, li
 ImageCheck refused(Errc code, std::string message);
 // Empty when width x height is within the limit, else the too_large message naming them.
 std::string pixel_limit_problem(std::uint64_t width, std::uint64_t height, const ImageLimits& limits);
+std::string mebibytes(std::uint64_t bytes);  // "0.4 MiB"
 std::string memory_limit_message(std::uint64_t needed, const ImageLimits& limits, const char* what);
 
 }  // namespace imgsh::proto

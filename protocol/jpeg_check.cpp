@@ -184,7 +184,8 @@ bool decode(Decoder& d, ImageFacts& facts) {
   c.progress = &d.progress;
   c.mem->max_memory_to_use = static_cast<long>(std::min<std::uint64_t>(d.limits->max_decoder_memory, LONG_MAX));
   jpeg_set_marker_processor(&c, JPEG_APP0 + 1, read_app1);
-  if (jpeg_read_header(&c, TRUE) != JPEG_HEADER_OK) fail(d, Errc::not_an_image, "no frame header: the JPEG holds only tables");
+  // With require_image, a datastream of tables only is an error ("contains no image").
+  jpeg_read_header(&c, TRUE);
 
   facts.format = ImageKind::jpeg;
   facts.width = c.image_width;
