@@ -75,9 +75,6 @@ void read_exif_facts(std::span<const std::uint8_t> tiff, ImageFacts& facts) {
 
   std::unique_ptr<ExifData, ExifDataFree> data(exif_data_new());
   if (!data) return;
-  // Read what the file says, nothing else: "follow specification" would add the tags the
-  // standard requires, with invented values (the current time as DateTime, for one).
-  exif_data_unset_option(data.get(), EXIF_DATA_OPTION_FOLLOW_SPECIFICATION);
   exif_data_load_data(data.get(), block.data(), static_cast<unsigned int>(block.size()));
   ExifByteOrder order = exif_data_get_byte_order(data.get());
 

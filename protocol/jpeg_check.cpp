@@ -67,7 +67,7 @@ void error_exit(j_common_ptr cinfo) {
   Decoder& d = self(cinfo);
   char text[JMSG_LENGTH_MAX];
   (*cinfo->err->format_message)(cinfo, text);
-  if (cinfo->err->msg_code == JERR_NO_BACKING_STORE) fail(d, Errc::too_large, "decoder memory limit reached");
+  if (cinfo->err->msg_code == JERR_NO_BACKING_STORE) fail(d, Errc::too_large, "over the decoder memory limit");
   fail(d, Errc::not_an_image, "bad JPEG data: ", text);
 }
 
