@@ -50,6 +50,8 @@ struct JpegCase {
   bool progressive;
 };
 
+void PrintTo(const JpegCase& c, std::ostream* os) { *os << c.name; }
+
 class JpegEncoders : public ::testing::TestWithParam<JpegCase> {};
 
 TEST_P(JpegEncoders, ValidatesWithTheRightFacts) {

@@ -23,6 +23,8 @@ struct PngCase {
   bool interlaced;
 };
 
+void PrintTo(const PngCase& c, std::ostream* os) { *os << c.name; }
+
 class PngEncoders : public ::testing::TestWithParam<PngCase> {};
 
 TEST_P(PngEncoders, ValidatesWithTheRightFacts) {
