@@ -125,6 +125,7 @@ std::uint8_t next_byte(j_decompress_ptr cinfo) {
 boolean read_app1(j_decompress_ptr cinfo) {
   Decoder& d = self(cinfo);
   long length = (long{next_byte(cinfo)} << 8) | next_byte(cinfo);
+  if (length < 2) fail(d, Errc::not_an_image, "bad JPEG data: an APP1 segment length below 2");
   length -= 2;
   static constexpr std::uint8_t kExif[6] = {'E', 'x', 'i', 'f', 0, 0};
   if (d.exif.empty() && length > 6 + 8) {
