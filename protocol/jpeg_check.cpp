@@ -30,8 +30,6 @@
 namespace imgsh::proto {
 namespace {
 
-constexpr std::uint8_t kFakeEoi[2] = {0xFF, JPEG_EOI};
-
 struct Decoder {
   jpeg_decompress_struct cinfo{};
   jpeg_error_mgr err{};
@@ -235,6 +233,9 @@ ImageCheck check_jpeg(int fd, const ImageLimits& limits) {
   d.src.resync_to_restart = jpeg_resync_to_restart;
   d.src.term_source = term_source;
   d.progress.progress_monitor = count_scans;
+  // Allocated here, where a bad_alloc may propagate, not in the callbacks under libjpeg.
+  d.message.reserve(1024);
+  d.exif.reserve(0xFFFF);
 
   ImageCheck result;
   bool ok = decode(d, result.facts);
