@@ -7,11 +7,14 @@ packages=(
   build-essential cmake pkg-config g++
   libasio-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libedit-dev libssl-dev libxxhash-dev libcli11-dev
+  # image validation: PNG, JPEG (the libjpeg API, for its streaming source), EXIF
+  libspng-dev libjpeg62-turbo-dev libexif-dev zlib1g-dev
   python3 libjpeg-turbo-progs socat
   # tests: completion scripts (zsh/fish -n, bash-completion), pty sessions, the fuzz
   # target (clang + libFuzzer runtime), network namespaces, TLS certificates, checksums,
-  # the durability test (strace)
-  zsh fish bash-completion tmux clang-14 libclang-rt-14-dev iproute2 openssl xxhash strace
+  # the durability test (strace), test images and their outside referee (imagemagick,
+  # netpbm)
+  zsh fish bash-completion tmux clang-14 libclang-rt-14-dev iproute2 openssl xxhash strace imagemagick netpbm
 )
 
 missing=()

@@ -1,0 +1,22 @@
+#pragma once
+// The decoders behind check_image_file (image_check.cpp), one per format. Each reads
+// the file from offset 0 with pread and returns its facts or a problem whose message
+// does not yet name the file (check_image_file puts the name in front).
+#include <cstdint>
+#include <string>
+
+#include "protocol/image_check.hpp"
+
+namespace imgsh::proto {
+
+ImageCheck check_png(int fd, const ImageLimits& limits);   // png_check.cpp, libspng
+ImageCheck check_jpeg(int fd, const ImageLimits& limits);  // jpeg_check.cpp, libjpeg(-turbo)
+
+// Helpers shared by both: a refusal, and the two limit messages.
+ImageCheck refused(Errc code, std::string message);
+// Empty when width x height is within the limit, else the too_large message naming them.
+std::string pixel_limit_problem(std::uint64_t width, std::uint64_t height, const ImageLimits& limits);
+std::string mebibytes(std::uint64_t bytes);  // "0.4 MiB"
+std::string memory_limit_message(std::uint64_t needed, const ImageLimits& limits, const char* what);
+
+}  // namespace imgsh::proto

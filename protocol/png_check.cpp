@@ -1,0 +1,140 @@
+// PNG validation with libspng: signature, IHDR sanity, every chunk's CRC (ancillary ones
+// too: libspng's default only drops those), the image data inflated and unfiltered row by
+// row to the last one, and the chunks after it up to IEND.
+//
+// libspng reads through a stream callback in pieces of at most 8 KiB, so memory is a few
+// rows plus the metadata chunks it keeps (capped by max_metadata_bytes), never the image.
+#include <spng.h>
+
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "protocol/exif_facts.hpp"
+#include "protocol/fd_reader.hpp"
+#include "protocol/image_decoders.hpp"
+#include "protocol/png_chunk_tracker.hpp"
+
+namespace imgsh::proto {
+namespace {
+
+struct SpngFree {
+  void operator()(spng_ctx* ctx) const { spng_ctx_free(ctx); }
+};
+
+struct Stream {
+  FdReader reader;
+  PngChunkTracker tracker;
+};
+
+int read_stream(spng_ctx*, void* user, void* dest, std::size_t length) {
+  auto* s = static_cast<Stream*>(user);
+  auto* out = static_cast<std::uint8_t*>(dest);
+  if (!s->reader.read_exact(out, length)) return s->reader.error() ? SPNG_IO_ERROR : SPNG_IO_EOF;
+  s->tracker.feed({out, length});
+  return 0;
+}
+
+ColorModel color_of(const spng_ihdr& ihdr) {
+  switch (ihdr.color_type) {
+    case SPNG_COLOR_TYPE_GRAYSCALE: return ColorModel::gray;
+    case SPNG_COLOR_TYPE_INDEXED: return ColorModel::palette;
+    case SPNG_COLOR_TYPE_GRAYSCALE_ALPHA: return ColorModel::gray_alpha;
+    case SPNG_COLOR_TYPE_TRUECOLOR_ALPHA: return ColorModel::rgba;
+    default: return ColorModel::rgb;
+  }
+}
+
+unsigned channels_of(const spng_ihdr& ihdr) {
+  switch (ihdr.color_type) {
+    case SPNG_COLOR_TYPE_GRAYSCALE_ALPHA: return 2;
+    case SPNG_COLOR_TYPE_TRUECOLOR: return 3;
+    case SPNG_COLOR_TYPE_TRUECOLOR_ALPHA: return 4;
+    default: return 1;
+  }
+}
+
+// A libspng error as a refusal a person can act on, placed by the chunk tracker.
+ImageCheck problem_of(int err, const Stream& s, const ImageLimits& limits) {
+  const PngChunkTracker& t = s.tracker;
+  switch (err) {
+    case SPNG_IO_EOF:
+      if (t.in_signature()) return refused(Errc::not_an_image, "truncated: shorter than the PNG signature");
+      if (t.between_chunks()) {
+        std::string after = t.last_complete().empty() ? "" : " (the last chunk is " + t.last_complete() + ")";
+        return refused(Errc::not_an_image, "truncated: no IEND chunk" + after);
+      }
+      return refused(Errc::not_an_image, "truncated: the file ends inside the " + t.current() + " chunk");
+    case SPNG_IO_ERROR:
+      return refused(Errc::internal, std::string("cannot read the file: ") + std::strerror(s.reader.error()));
+    case SPNG_ECHUNK_CRC:
+      return refused(Errc::not_an_image, "CRC mismatch in " + t.last_complete());
+    case SPNG_ECHUNK_LIMITS:
+      return refused(Errc::too_large, "metadata chunks over the limit of " +
+                                          mebibytes(limits.max_metadata_bytes) + " (or 1000 chunks)");
+    case SPNG_EWIDTH: case SPNG_EHEIGHT: case SPNG_EBIT_DEPTH: case SPNG_ECOLOR_TYPE:
+    case SPNG_ECOMPRESSION_METHOD: case SPNG_EFILTER_METHOD: case SPNG_EINTERLACE_METHOD:
+    case SPNG_EIHDR_SIZE: case SPNG_ENOIHDR:
+      return refused(Errc::not_an_image, std::string("bad IHDR: ") + spng_strerror(err));
+    case SPNG_EZLIB: case SPNG_EIDAT_STREAM: case SPNG_EIDAT_TOO_SHORT: case SPNG_EFILTER:
+      return refused(Errc::not_an_image, std::string("image data does not decode: ") + spng_strerror(err) +
+                                             " (in " + t.current() + ")");
+    default:
+      return refused(Errc::not_an_image, std::string(spng_strerror(err)) + " (in the " + t.current() + " chunk)");
+  }
+}
+
+}  // namespace
+
+ImageCheck check_png(int fd, const ImageLimits& limits) {
+  std::unique_ptr<spng_ctx, SpngFree> ctx(spng_ctx_new(0));
+  if (!ctx) return refused(Errc::internal, "out of memory");
+  Stream stream{FdReader(fd), {}};
+  spng_ctx* c = ctx.get();
+  auto fail = [&](int err) { return problem_of(err, stream, limits); };
+  int err = spng_set_crc_action(c, SPNG_CRC_ERROR, SPNG_CRC_ERROR);
+  if (!err) err = spng_set_chunk_limits(c, limits.max_metadata_bytes, limits.max_metadata_bytes);
+  if (!err) err = spng_set_png_stream(c, read_stream, &stream);
+  spng_ihdr ihdr{};
+  if (!err) err = spng_get_ihdr(c, &ihdr);
+  if (err) return fail(err);
+
+  // The bomb check comes before any image-sized work: the header alone decides.
+  if (auto p = pixel_limit_problem(ihdr.width, ihdr.height, limits); !p.empty()) return refused(Errc::too_large, p);
+  std::uint64_t row_bytes = (std::uint64_t{ihdr.width} * channels_of(ihdr) * ihdr.bit_depth + 7) / 8 + 1;
+  // libspng keeps about three rows (current, previous, deinterlaced) and we one more.
+  if (4 * row_bytes > limits.max_decoder_memory) {
+    return refused(Errc::too_large, memory_limit_message(4 * row_bytes, limits, "rows this wide"));
+  }
+
+  std::size_t image_bytes = 0;
+  if ((err = spng_decoded_image_size(c, SPNG_FMT_PNG, &image_bytes))) return fail(err);
+  if ((err = spng_decode_image(c, nullptr, 0, SPNG_FMT_PNG, SPNG_DECODE_PROGRESSIVE))) return fail(err);
+  // Scanlines, not rows: interlaced passes need no deinterlacing to prove they decode.
+  std::vector<std::uint8_t> row(image_bytes / ihdr.height);
+  do {
+    err = spng_decode_scanline(c, row.data(), row.size());
+  } while (err == 0);
+  if (err != SPNG_EOI) return fail(err);
+  if ((err = spng_decode_chunks(c))) return fail(err);
+  // libspng 0.7.3 takes a failed read of IEND's CRC for "discard this chunk" (both are
+  // -1), so a file cut inside IEND's CRC passes it; the tracker knows better.
+  if (!stream.tracker.between_chunks() || stream.tracker.last_complete() != "IEND") {
+    return refused(Errc::not_an_image, "truncated: the file ends inside the IEND chunk");
+  }
+
+  ImageCheck ok;
+  ok.facts.format = ImageKind::png;
+  ok.facts.width = ihdr.width;
+  ok.facts.height = ihdr.height;
+  ok.facts.bit_depth = ihdr.bit_depth;
+  ok.facts.color = color_of(ihdr);
+  ok.facts.progressive = ihdr.interlace_method == SPNG_INTERLACE_ADAM7;
+  spng_exif exif{};
+  if (spng_get_exif(c, &exif) == 0 && exif.data) {
+    read_exif_facts({reinterpret_cast<const std::uint8_t*>(exif.data), exif.length}, ok.facts);
+  }
+  return ok;
+}
+
+}  // namespace imgsh::proto
