@@ -12,6 +12,9 @@ packages=(
   # target (clang + libFuzzer runtime), network namespaces, TLS certificates, checksums,
   # the durability test (strace)
   zsh fish bash-completion tmux clang-14 libclang-rt-14-dev iproute2 openssl xxhash strace
+  # the scale-out test (tests/scaleout): a one-machine Ceph cluster, CephFS through
+  # ceph-fuse, HAProxy in front of the servers; umount comes with util-linux
+  ceph-mon ceph-mgr ceph-osd ceph-mds ceph-fuse ceph-common haproxy util-linux
 )
 
 missing=()

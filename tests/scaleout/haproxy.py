@@ -19,6 +19,7 @@ NUL byte and every frame starts with some (the high bytes of the two lengths).
 Python 3 standard library only.
 """
 
+import ctypes
 import json
 import os
 import shutil
@@ -32,6 +33,11 @@ import time
 HOST = "127.0.0.1"
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 5.0
+
+
+def _die_with_parent():
+    # In the child before exec: SIGKILL it when the test process dies, whatever the cause.
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
 
 
 def frame(header, body_len=0):
@@ -150,7 +156,8 @@ class HAProxy:
             self.proc = subprocess.Popen(["haproxy", "-db", "-f", self.cfg_path],
                                          stdin=subprocess.DEVNULL, stdout=self._log,
                                          stderr=subprocess.STDOUT, cwd=self.dir,
-                                         start_new_session=True)
+                                         start_new_session=True,
+                                         preexec_fn=_die_with_parent)
             deadline = time.monotonic() + START_TIMEOUT
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:
