@@ -13,8 +13,8 @@ packages=(
   # the durability test (strace)
   zsh fish bash-completion tmux clang-14 libclang-rt-14-dev iproute2 openssl xxhash strace
   # the scale-out test (tests/scaleout): a one-machine Ceph cluster, CephFS through
-  # ceph-fuse, HAProxy in front of the servers; umount comes with util-linux
-  ceph-mon ceph-mgr ceph-osd ceph-mds ceph-fuse ceph-common haproxy util-linux
+  # ceph-fuse, HAProxy in front of the servers; monmaptool is in ceph-base, umount in mount
+  ceph-mon ceph-mgr ceph-osd ceph-mds ceph-fuse ceph-common ceph-base haproxy mount
 )
 
 missing=()
