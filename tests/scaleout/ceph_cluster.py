@@ -204,6 +204,23 @@ def rss_kib(pid):
     return 0
 
 
+SCRATCH_PREFIX = "imgsh-ceph-"
+
+
+def sweep_stale_scratch():
+    """Removes scratch directories left by a cluster whose process was killed (SIGKILL
+    skips every teardown; its daemons died with it): those named after a PID that no longer
+    runs, with nothing mounted under them."""
+    tmp = tempfile.gettempdir()
+    for entry in os.listdir(tmp):
+        if not entry.startswith(SCRATCH_PREFIX):
+            continue
+        pid = entry[len(SCRATCH_PREFIX):].split("-")[0]
+        path = os.path.join(tmp, entry)
+        if pid.isdigit() and not os.path.exists("/proc/" + pid) and not mounted_under(path):
+            shutil.rmtree(path, ignore_errors=True)
+
+
 class Daemon:
     def __init__(self, name, proc, log_path, out_path):
         self.name = name          # e.g. "mon.a", "ceph-fuse.a"
@@ -236,7 +253,9 @@ class CephCluster:
         self.keep = keep
         self.verbose = verbose
         self._own_scratch = scratch is None
-        self.dir = scratch or tempfile.mkdtemp(prefix="imgsh-ceph-")
+        if scratch is None:
+            sweep_stale_scratch()
+        self.dir = scratch or tempfile.mkdtemp(prefix="%s%d-" % (SCRATCH_PREFIX, os.getpid()))
         self.conf = os.path.join(self.dir, "ceph.conf")
         self.keyring = os.path.join(self.dir, "keyring")
         self.logdir = os.path.join(self.dir, "log")

@@ -23,12 +23,14 @@ Binaries from the environment (IMGSRV, IMGSH) as CTest sets them. Python 3 stdli
 run by hand: sudo IMGSRV=... IMGSH=... python3 -m unittest -v test_cluster_smoke
 """
 
+import atexit
 import ctypes
 import errno
 import fcntl
 import json
 import multiprocessing
 import os
+import queue
 import random
 import re
 import select
@@ -54,7 +56,7 @@ IMGSRV = os.environ.get("IMGSRV") or os.path.join(SOURCE_ROOT, "build", "server"
 IMGSH = os.environ.get("IMGSH") or os.path.join(SOURCE_ROOT, "build", "shell", "imgsh")
 HOST = "127.0.0.1"
 
-DEADLINE = 420          # seconds for the whole module; CTest's TIMEOUT is 600
+DEADLINE = 300          # seconds for the whole module; CTest's TIMEOUT is 420
 LINK_RACES = 200
 SERVER_START_TIMEOUT = 15.0
 SHELL_TIMEOUT = 60.0
@@ -74,7 +76,9 @@ def _on_alarm(signum, frame):
 
 
 def _on_term(signum, frame):
-    raise SystemExit("stopped by signal %d" % signum)  # runs the normal teardown
+    # KeyboardInterrupt ends unittest's run at once (another exception would only fail the
+    # current test and go on); the atexit hook then does tearDownModule's work.
+    raise KeyboardInterrupt("stopped by signal %d" % signum)
 
 
 def skip_reason():
@@ -103,25 +107,35 @@ def setUpModule():
     signal.signal(signal.SIGTERM, _on_term)
     signal.alarm(DEADLINE)
     ceph_cluster.private_mount_namespace()
-    local_tmp = tempfile.mkdtemp(prefix="imgsh-scaleout-")
+    # Named like the cluster's scratch, so a later run sweeps it if this one is SIGKILLed.
+    local_tmp = tempfile.mkdtemp(prefix="%s%d-local-" % (ceph_cluster.SCRATCH_PREFIX, os.getpid()))
     t = time.monotonic()
-    cluster = ceph_cluster.CephCluster(clients=2)
-    cluster.__enter__()
+    try:
+        cluster = ceph_cluster.CephCluster(clients=2)
+        cluster.__enter__()
+    except BaseException:
+        cluster = None  # __enter__ tore down what it had started
+        _cleanup()
+        raise
+    atexit.register(_cleanup)  # after the cluster's own hook, so it runs first
     print("cluster up in %.2f s, RSS %d MiB %s" % (time.monotonic() - t, cluster.rss_mib(),
                                                   cluster.rss_by_daemon()),
           file=sys.stderr, flush=True)
 
 
-def tearDownModule():
+def _cleanup():
+    """Stops what the tests started, then the cluster; checks nothing is left. Idempotent:
+    runs from tearDownModule, or from atexit when the run was interrupted."""
+    global cluster, local_tmp
     try:
-        for proc in _live:
-            _stop(proc)
+        while _live:
+            _stop(_live.pop())
         if cluster is not None:
-            scratch = cluster.dir
-            pids = [d.pid for d in cluster.daemons]
-            cluster.teardown()
-            still = [p for p in pids if os.path.exists("/proc/%d" % p)
-                     and _state(p) not in ("Z", None)]
+            c, cluster = cluster, None
+            scratch = c.dir
+            pids = [d.pid for d in c.daemons]
+            c.teardown()
+            still = [p for p in pids if _state(p) not in ("Z", None)]
             mounted = ceph_cluster.mounted_under(scratch)
             if still or mounted or os.path.exists(scratch):
                 raise AssertionError("teardown left behind: pids %s, mounts %s, scratch %s"
@@ -130,6 +144,11 @@ def tearDownModule():
         signal.alarm(0)
         if local_tmp:
             shutil.rmtree(local_tmp, ignore_errors=True)
+            local_tmp = None
+
+
+def tearDownModule():
+    _cleanup()
 
 
 def _state(pid):
@@ -278,6 +297,7 @@ def imgsh(addr, *args, cwd=None):
 def _link_racer(mount, subdir, worker, rounds, barrier, results):
     """One racer, in its own process on its own mount: per round, a temporary with this
     worker's content, fsync, wait for the other racer, linkat to the shared final name."""
+    _die_with_parent()
     base = os.path.join(mount, subdir)
     out = []
     for i in range(rounds):
@@ -299,6 +319,7 @@ def _link_racer(mount, subdir, worker, rounds, barrier, results):
 
 def _hold_lock(path, kind, ready_fd, release_fd):
     """In a child process: take the lock, say so on ready_fd, hold it until release_fd."""
+    _die_with_parent()
     if kind == "flock-dir":
         fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     else:
@@ -346,13 +367,25 @@ class CephFsFacts(unittest.TestCase):
         t = time.monotonic()
         for p in procs:
             p.start()
+        got = {}
+        deadline = time.monotonic() + 240
         try:
-            got = dict(results.get(timeout=240) for _ in procs)
+            while len(got) < len(procs):
+                try:
+                    worker, out = results.get(timeout=0.5)
+                    got[worker] = out
+                    continue
+                except queue.Empty:
+                    pass
+                dead = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
+                self.assertFalse(dead, "a racer died (exit status %s)" % dead)
+                self.assertLess(time.monotonic(), deadline, "the racers took over 240 s")
         finally:
             for p in procs:
                 p.join(timeout=10)
                 if p.is_alive():
                     p.kill()
+                    p.join(timeout=5)
         took = time.monotonic() - t
         print("\n  %d linkat races in %.1f s" % (LINK_RACES, took), file=sys.stderr)
         for i in range(LINK_RACES):
