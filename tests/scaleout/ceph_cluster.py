@@ -557,6 +557,38 @@ client mount timeout = {MOUNT_TIMEOUT}
 
     # -- teardown -----------------------------------------------------------------------
 
+    def abort_mounts(self):
+        """SIGKILLs every ceph-fuse. A process blocked in a FUSE request that ceph-fuse has
+        already taken (waiting for a dead MDS or OSD, say) sleeps uninterruptibly, deaf even
+        to SIGKILL, until ceph-fuse answers; its death aborts the FUSE connection, and every
+        pending request then fails with ENOTCONN. Safe to call from another thread."""
+        for d in self.fuse:
+            if d.running():
+                try:
+                    d.proc.kill()
+                except ProcessLookupError:
+                    pass
+
+    def _unmount(self, point, fuse):
+        """umount; if it does not finish (ceph-fuse stuck on a dead cluster), kill that
+        ceph-fuse, which aborts the connection and lets it finish; umount -l last."""
+        def run(argv, timeout):
+            proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                return proc.wait(timeout=timeout) == 0
+            except subprocess.TimeoutExpired:
+                if fuse is not None and fuse.running():
+                    fuse.proc.kill()
+                try:
+                    return proc.wait(timeout=5) == 0
+                except subprocess.TimeoutExpired:
+                    proc.kill()  # reaped, if ever, by the next wait; do not block on it
+                    return False
+        if run(["umount", point], UMOUNT_TIMEOUT) or _fstype(point) != "fuse.ceph-fuse":
+            return True
+        return run(["umount", "-l", point], UMOUNT_TIMEOUT) or \
+            _fstype(point) != "fuse.ceph-fuse"
+
     def teardown(self):
         """Unmounts, stops every PID we started, removes the scratch directory. Idempotent;
         never raises (it runs from atexit and finally blocks), reports problems on stderr."""
@@ -567,22 +599,12 @@ client mount timeout = {MOUNT_TIMEOUT}
         problems = []
         for i in reversed(range(len(self.mounts))):
             point = self.mounts[i]
-            if _fstype(point) == "fuse.ceph-fuse":
-                ok = False
-                for argv in (["umount", point], ["umount", "-l", point]):
-                    try:
-                        ok = subprocess.run(argv, stdout=subprocess.DEVNULL,
-                                            stderr=subprocess.PIPE,
-                                            timeout=UMOUNT_TIMEOUT).returncode == 0
-                    except subprocess.TimeoutExpired:
-                        ok = False
-                    if ok:
-                        break
-                if not ok:
-                    problems.append("could not unmount " + point)
-            if i < len(self.fuse):
+            fuse = self.fuse[i] if i < len(self.fuse) else None
+            if _fstype(point) == "fuse.ceph-fuse" and not self._unmount(point, fuse):
+                problems.append("could not unmount " + point)
+            if fuse is not None:
                 try:
-                    self.fuse[i].proc.wait(timeout=5)
+                    fuse.proc.wait(timeout=5)
                 except subprocess.TimeoutExpired:
                     pass  # killed below with the rest
         # Daemons newest first: SIGTERM all, a short grace, then SIGKILL what remains.

@@ -41,6 +41,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import zlib
@@ -65,14 +66,29 @@ IO_TIMEOUT = 10.0
 cluster = None
 local_tmp = None        # a directory on the local disk (logs, files to put, downloads)
 _live = []              # processes a test started, stopped by tearDownModule if still running
+_watchdog = None        # the deadline's timer thread
 
 
-class Deadline(Exception):
-    pass
+class Deadline(KeyboardInterrupt):
+    """Ends unittest's run at once (any other exception would only fail the current test,
+    and the next ones would start); the atexit hook then tears everything down."""
 
 
 def _on_alarm(signum, frame):
     raise Deadline("the scale-out test passed its %d s deadline" % DEADLINE)
+
+
+def _deadline_hit(main_thread_id):
+    """The watchdog, on its own thread: the main thread may be asleep in a FUSE request that
+    no signal interrupts (a hung cluster), so first kill the ceph-fuse processes, which
+    fails every pending request with ENOTCONN, then raise Deadline in the main thread; the
+    normal teardown follows."""
+    print("\nDEADLINE: %d s passed; aborting the FUSE mounts" % DEADLINE, file=sys.stderr,
+          flush=True)
+    c = cluster
+    if c is not None:
+        c.abort_mounts()
+    signal.pthread_kill(main_thread_id, signal.SIGALRM)
 
 
 def _on_term(signum, frame):
@@ -103,9 +119,12 @@ def setUpModule():
     for path in (IMGSRV, IMGSH):
         if not os.access(path, os.X_OK):
             raise RuntimeError("%s is not built (set IMGSRV and IMGSH)" % path)
+    global _watchdog
     signal.signal(signal.SIGALRM, _on_alarm)
     signal.signal(signal.SIGTERM, _on_term)
-    signal.alarm(DEADLINE)
+    _watchdog = threading.Timer(DEADLINE, _deadline_hit, args=(threading.get_ident(),))
+    _watchdog.daemon = True
+    _watchdog.start()
     ceph_cluster.private_mount_namespace()
     # Named like the cluster's scratch, so a later run sweeps it if this one is SIGKILLed.
     local_tmp = tempfile.mkdtemp(prefix="%s%d-local-" % (ceph_cluster.SCRATCH_PREFIX, os.getpid()))
@@ -141,7 +160,8 @@ def _cleanup():
                 raise AssertionError("teardown left behind: pids %s, mounts %s, scratch %s"
                                      % (still, mounted, os.path.exists(scratch)))
     finally:
-        signal.alarm(0)
+        if _watchdog is not None:
+            _watchdog.cancel()
         if local_tmp:
             shutil.rmtree(local_tmp, ignore_errors=True)
             local_tmp = None
@@ -653,7 +673,6 @@ class FakeNode:
     status is `status` (or closes at once when status is None)."""
 
     def __init__(self, status):
-        import threading
         self.status = status
         self.sock = socket.socket()
         self.sock.bind((HOST, 0))
