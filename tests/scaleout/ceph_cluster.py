@@ -176,14 +176,14 @@ def tail(path, lines=25):
     return "\n".join("    | " + l for l in text.splitlines()[-lines:]) or "    | (empty)"
 
 
-def admin_socket(path, prefix, timeout=5.0):
+def admin_socket(path, prefix, timeout=5.0, **args):
     """Asks a daemon's admin socket directly (what `ceph daemon` does, without the CLI's
     slow Python start): the JSON command and a NUL, answered by a u32 BE length and JSON."""
     import json
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
         s.settimeout(timeout)
         s.connect(path)
-        s.sendall(json.dumps({"prefix": prefix}).encode() + b"\0")
+        s.sendall(json.dumps(dict(args, prefix=prefix)).encode() + b"\0")
         data = b""
         while len(data) < 4 or len(data) < 4 + struct.unpack(">I", data[:4])[0]:
             chunk = s.recv(65536)
@@ -544,6 +544,11 @@ client mount timeout = {MOUNT_TIMEOUT}
         return self
 
     # -- state --------------------------------------------------------------------------
+
+    def daemon_config(self, daemon, option):
+        """A running daemon's value of a config option, from its admin socket."""
+        asok = os.path.join(self.dir, "run", daemon + ".asok")
+        return admin_socket(asok, "config get", var=option).get(option)
 
     def pids(self):
         return {d.name: d.pid for d in self.daemons if d.running()}

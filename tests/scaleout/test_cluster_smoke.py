@@ -511,6 +511,10 @@ class CephFsFacts(unittest.TestCase):
         self.assertEqual(held, "locked", "a directory flock through A now excludes B: "
                          "the facts changed (good news for imgsrv's root lock)")
 
+    def test_mds_runs_without_early_replies(self):
+        # facts, item 5: with early replies, contended link/unlink waited for the journal.
+        self.assertEqual(cluster.daemon_config("mds.a", "mds_early_reply"), "false")
+
     def test_statvfs_reports_free_space(self):
         for mount in (self.a, self.b):
             st = os.statvfs(mount)
