@@ -113,13 +113,39 @@ def config(backends, port, stats_socket, check="ping", inter_ms=300, fall=1, ris
     return "\n".join(lines) + "\n"
 
 
+def localize(cfg_text, backends, port, stats_socket):
+    """A deployment config (deploy/haproxy.cfg) made runnable here, everything else kept:
+    its frontend bound to HOST:port, its `server` lines replaced by the given backends (same
+    names node1..N), its stats socket moved to stats_socket."""
+    out, servers_done = [], False
+    for line in cfg_text.splitlines():
+        words = line.split()
+        if words[:1] == ["bind"]:
+            line = "    bind %s:%d" % (HOST, port)
+        elif words[:1] == ["stats"] and words[1:2] == ["socket"]:
+            line = "    stats socket %s mode 600 level admin" % stats_socket
+        elif words[:1] == ["server"]:
+            if servers_done:
+                continue
+            servers_done = True
+            line = "\n".join("    server node%d %s:%d" % (i + 1, h, p)
+                             for i, (h, p) in enumerate(backends))
+        out.append(line)
+    if not servers_done:
+        raise ValueError("no server line in the config")
+    return "\n".join(out) + "\n"
+
+
 class HAProxyError(RuntimeError):
     pass
 
 
 class HAProxy:
-    def __init__(self, backends, check="ping", inter_ms=300, fall=1, rise=1, workdir=None):
+    def __init__(self, backends, check="ping", inter_ms=300, fall=1, rise=1, workdir=None,
+                 config_text=None):
+        """config_text: run this config (through localize()) instead of a generated one."""
         self.backends = list(backends)
+        self.config_text = config_text
         self._own_dir = workdir is None
         self.dir = workdir or tempfile.mkdtemp(prefix="imgsh-haproxy-")
         self.cfg_path = os.path.join(self.dir, "haproxy.cfg")
@@ -149,8 +175,12 @@ class HAProxy:
         for _ in range(attempts):
             self.port = free_port()
             with open(self.cfg_path, "w") as f:
-                f.write(config(self.backends, self.port, self.stats_socket, self.check,
-                               self.inter_ms, self.fall, self.rise))
+                if self.config_text is not None:
+                    f.write(localize(self.config_text, self.backends, self.port,
+                                     self.stats_socket))
+                else:
+                    f.write(config(self.backends, self.port, self.stats_socket, self.check,
+                                   self.inter_ms, self.fall, self.rise))
             self._log = open(self.log_path, "ab")
             # -db: stay in the foreground, so the PID we hold is haproxy itself.
             self.proc = subprocess.Popen(["haproxy", "-db", "-f", self.cfg_path],

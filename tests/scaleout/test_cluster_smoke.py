@@ -735,6 +735,21 @@ class PingCheckConfig(unittest.TestCase):
         self.assertIn("mode tcp", text)
         self.assertIn("tcp-check send-binary " + haproxy.ping_send_hex(1), text)
         self.assertIn("tcp-check expect rbinary " + haproxy.ping_expect_rbinary(), text)
+        # And it runs: on loopback, over nodes that answer ping ok and one that answers an
+        # error, it checks them, takes the failing one out, and forwards a hello.
+        good1, good2, bad = FakeNode("ok"), FakeNode("ok"), FakeNode("error")
+        for node in (good1, good2, bad):
+            self.addCleanup(node.close)
+        with haproxy.HAProxy([(HOST, n.port) for n in (good1, good2, bad)],
+                             config_text=text) as lb:
+            # deploy: inter 2s fall 2, so the failing node is out after about 4 s.
+            state = lb.wait_servers(lambda s: s["node3"][0] == "DOWN"
+                                    and s["node1"][1] == s["node2"][1] == "L7OK", 10)
+            self.assertEqual(state, {"node1": ("UP", "L7OK"), "node2": ("UP", "L7OK"),
+                                     "node3": ("DOWN", "L7RSP")}, lb.log_text())
+            for _ in range(4):
+                (reply, _), = exchange(lb.port, HELLO)
+                self.assertEqual((reply.get("status"), reply.get("server")), ("ok", "fake/1"))
 
 
 if __name__ == "__main__":
