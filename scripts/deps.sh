@@ -15,6 +15,9 @@ packages=(
   # the durability test (strace), test images and their outside referee (imagemagick,
   # netpbm)
   zsh fish bash-completion tmux clang-14 libclang-rt-14-dev iproute2 openssl xxhash strace imagemagick netpbm
+  # the scale-out test (tests/scaleout): a one-machine Ceph cluster, CephFS through
+  # ceph-fuse, HAProxy in front of the servers; monmaptool is in ceph-base, umount in mount
+  ceph-mon ceph-mgr ceph-osd ceph-mds ceph-fuse ceph-common ceph-base haproxy mount
 )
 
 missing=()
