@@ -65,7 +65,7 @@ class Client {
 
   // The connection (connection.hpp has the details).
   void use_tls(const TlsSettings& settings) { conn_.use_tls(settings); }
-  void use_token(std::string token, std::string source) { conn_.use_token(std::move(token), std::move(source)); }
+  void use_token(std::string token) { conn_.use_token(std::move(token)); }
   void connect() { conn_.connect(); }
   bool connected() const { return conn_.connected(); }
   bool ensure_connected() { return conn_.ensure_connected(); }

@@ -40,11 +40,6 @@ void Connection::use_tls(const TlsSettings& settings) {
   tls_insecure_ = settings.insecure;
 }
 
-void Connection::use_token(std::string token, std::string source) {
-  token_ = std::move(token);
-  token_source_ = std::move(source);
-}
-
 void Connection::connect() {
   disconnect();
   open_transport();
@@ -52,12 +47,6 @@ void Connection::connect() {
     say_hello();
   } catch (const RemoteError& e) {
     disconnect();  // refused (busy, version, token): the server closes anyway
-    if (e.code() == proto::Errc::unauthorized) {
-      throw RemoteError(proto::Errc::unauthorized,
-                        token_.empty() ? "the server needs a token: set IMGSH_TOKEN or use --token-file FILE"
-                                       : std::string(e.what()) + " (the token from " + token_source_ +
-                                             "): check it, or ask for a new one (imgsrv token add)");
-    }
     throw RemoteError(e.code(), e.what());  // a Refusal too: the session did not start
   }
 }

@@ -30,9 +30,9 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   // Before connect(): speak TLS (throws ConnectionError if the CA file cannot
-  // be used); send this token in hello (`source` names where it came from).
+  // be used); send this token in hello.
   void use_tls(const TlsSettings& settings);
-  void use_token(std::string token, std::string source);
+  void use_token(std::string token) { token_ = std::move(token); }
 
   void connect();  // throws ConnectionError, RemoteError (busy, bad_request, unauthorized)
   bool connected() const { return stream_.is_open(); }
@@ -84,7 +84,6 @@ class Connection {
   std::unique_ptr<asio::ssl::context> tls_;  // null: plain TCP
   bool tls_insecure_ = false;
   std::string token_;
-  std::string token_source_;
   proto::HelloReply hello_;
   std::uint64_t last_id_ = 0;
 };

@@ -52,6 +52,7 @@ Failure describe_failure(ShellContext& ctx) {
   try {
     throw;
   } catch (const proto::ProtocolError& e) {
+    if (e.code() == proto::Errc::unauthorized) return {"unauthorized", explain_unauthorized(e.what(), ctx.token)};
     return {std::string(proto::to_string(e.code())), e.what()};
   } catch (const ConnectionError& e) {
     ctx.connection_failed = true;

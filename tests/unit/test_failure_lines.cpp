@@ -10,6 +10,7 @@
 #include "shell/remote_op.hpp"
 #include "shell/report.hpp"
 #include "shell/shell_context.hpp"
+#include "shell/token_source.hpp"
 
 namespace imgsh::shell {
 namespace {
@@ -44,6 +45,15 @@ TEST(FailureLines, RefusalsKeepTheirWireCode) {
     EXPECT_FALSE(d.connection_failed);
     EXPECT_FALSE(d.interrupted);
   }
+}
+
+TEST(FailureLines, UnauthorizedSaysHowToSendAToken) {
+  // No token was sent (the context has none): the line says how to send one.
+  Described d = describe(RemoteError(proto::Errc::unauthorized, "a token is required"));
+  EXPECT_EQ(d.failure.code, "unauthorized");
+  EXPECT_EQ(d.failure.message, "the server needs a token: set IMGSH_TOKEN or use --token-file FILE");
+  EXPECT_EQ(explain_unauthorized("unknown token", {"t0k3n", "/home/me/token"}),
+            "unknown token (the token from /home/me/token): check it, or ask for a new one (imgsrv token add)");
 }
 
 TEST(FailureLines, LostConnectionMarksTheCommand) {
