@@ -1,6 +1,7 @@
 #include "protocol/messages.hpp"
 
 #include "protocol/checksum.hpp"
+#include "protocol/frame_codec.hpp"
 
 namespace imgsh::proto {
 namespace {
@@ -175,6 +176,82 @@ Limits limits_from_reply(const Reply& reply) {
     limits.max_header = static_cast<std::uint32_t>(std::min<std::uint64_t>(need_uint(*l, "max_header"), UINT32_MAX));
   }
   return limits;
+}
+
+namespace {
+
+// A reply field the client cannot use: the server is broken, not the request.
+ProtocolError malformed(const ProtocolError& e) {
+  return ProtocolError(Errc::bad_frame, std::string("malformed reply from the server: ") + e.what());
+}
+
+}  // namespace
+
+HelloReply parse_hello_reply(const Reply& reply) {
+  try {
+    HelloReply hello;
+    hello.server = field(reply.fields, "server") ? need_string(reply.fields, "server") : "imgsrv";
+    hello.limits = limits_from_reply(reply);
+    return hello;
+  } catch (const ProtocolError& e) {
+    throw malformed(e);
+  }
+}
+
+nlohmann::json file_info_reply(std::uint64_t id, const FileInfo& info) {
+  json h = ok_reply(id);
+  h.update(to_json(info));
+  return h;
+}
+
+FileInfo parse_file_info_reply(const Reply& reply) {
+  try {
+    return file_info_from_json(reply.fields);
+  } catch (const ProtocolError& e) {
+    throw malformed(e);
+  }
+}
+
+nlohmann::json list_reply(std::uint64_t id, std::uint64_t count, bool truncated) {
+  json h = ok_reply(id);
+  h["count"] = count;
+  h["truncated"] = truncated;
+  return h;
+}
+
+ListReply parse_list_reply(const Reply& reply) {
+  ListReply list;
+  try {
+    list.count = opt_uint(reply.fields, "count");
+  } catch (const ProtocolError& e) {
+    throw malformed(e);
+  }
+  // Only a real `true` means more names matched: anything else is read as
+  // false, so a listing from a sloppy server is still shown (the shell's
+  // hardening tests pin this).
+  const json* more = field(reply.fields, "truncated");
+  list.truncated = more && more->is_boolean() && more->get<bool>();
+  return list;
+}
+
+std::string list_body(const std::vector<FileInfo>& files) {
+  json array = json::array();
+  for (const auto& f : files) array.push_back(to_json(f));
+  return array.dump();
+}
+
+std::vector<FileInfo> parse_list_body(std::string_view body) {
+  // Depth first: nlohmann's parser recurses, and a hostile body may nest deeply.
+  json array = json_depth_within(body) ? json::parse(body, nullptr, false) : json();
+  if (!array.is_array()) throw ProtocolError(Errc::bad_frame, "list reply body is not a JSON array");
+  std::vector<FileInfo> files;
+  files.reserve(array.size());
+  try {
+    for (const auto& entry : array) files.push_back(file_info_from_json(entry));
+  } catch (const ProtocolError& e) {
+    throw malformed(e);
+  }
+  return files;
 }
 
 }  // namespace imgsh::proto

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -94,6 +95,31 @@ nlohmann::json error_reply(std::uint64_t id, Errc code, std::string_view message
 Reply parse_reply(const nlohmann::json& header);  // throws ProtocolError(bad_frame)
 
 nlohmann::json hello_reply(std::uint64_t id, std::string_view server, const Limits& limits);
-Limits limits_from_reply(const Reply& reply);
+Limits limits_from_reply(const Reply& reply);  // throws ProtocolError(bad_request) on a malformed limit
+
+// Typed ok replies, as the client reads them: every parse_*_reply throws
+// ProtocolError(bad_frame) when a field is malformed (the server, not the
+// request, is broken), so no code outside protocol/ reads a raw JSON field.
+
+struct HelloReply {
+  std::string server;  // "imgsrv" when the server does not say
+  Limits limits;
+};
+HelloReply parse_hello_reply(const Reply& reply);
+
+// stat, get and put answer with the file's entry, checksum included.
+nlohmann::json file_info_reply(std::uint64_t id, const FileInfo& info);
+FileInfo parse_file_info_reply(const Reply& reply);
+
+// list: the header counts the entries and says whether more names matched;
+// the body is the JSON array of entries.
+struct ListReply {
+  std::uint64_t count = 0;
+  bool truncated = false;
+};
+nlohmann::json list_reply(std::uint64_t id, std::uint64_t count, bool truncated);
+ListReply parse_list_reply(const Reply& reply);
+std::string list_body(const std::vector<FileInfo>& files);
+std::vector<FileInfo> parse_list_body(std::string_view body);
 
 }  // namespace imgsh::proto

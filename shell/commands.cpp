@@ -5,11 +5,11 @@
 #include <iostream>
 
 #include "shell/command_table.hpp"
-#include "shell/file_transfers.hpp"
+#include "shell/file_commands.hpp"
 #include "shell/listing.hpp"
 #include "shell/local_commands.hpp"
 #include "shell/local_paths.hpp"
-#include "shell/multi_transfer.hpp"
+#include "shell/many_file_commands.hpp"
 #include "shell/remote_op.hpp"
 #include "shell/remote_patterns.hpp"
 #include "shell/shell_context.hpp"
@@ -45,66 +45,6 @@ bool cmd_stat(ShellContext& ctx, const std::vector<std::string>& args) {
   });
 }
 
-// The final line of a multi-file command; true when every file made it.
-bool report_counts(ShellContext& ctx, std::string_view op, const TransferCounts& counts) {
-  std::size_t total = counts.done + counts.failed;
-  std::string files = std::to_string(total) + (total == 1 ? " file" : " files");
-  if (counts.failed == 0) {
-    ctx.reporter.ok(ctx.client.server_text(), op, "", files);
-    return true;
-  }
-  ctx.reporter.fail(ctx.client.server_text(), op, "", "some_failed",
-                    std::to_string(counts.failed) + " of " + files + " failed");
-  return false;
-}
-
-// Remote patterns to transfer items; a pattern matching nothing is reported and counted as failed.
-std::vector<TransferItem> resolve_remote(ShellContext& ctx, const std::vector<std::string>& patterns,
-                                         const std::string& local_arg, TransferCounts& counts) {
-  std::vector<TransferItem> items;
-  for (const auto& pattern : patterns) {
-    if (!has_glob_chars(pattern)) {
-      items.push_back({pattern, local_arg});
-      continue;
-    }
-    bool found = remote_query(ctx, "get", pattern, [&] {
-      auto names = names_matching_glob(ctx.client, pattern);
-      if (names.empty()) throw proto::ProtocolError(Errc::not_found, "no remote file matches " + pattern);
-      for (auto& n : names) items.push_back({std::move(n), local_arg});
-    });
-    if (!found) ++counts.failed;
-  }
-  return items;
-}
-
-std::vector<TransferItem> resolve_local(ShellContext& ctx, const std::vector<std::string>& patterns, TransferCounts& counts) {
-  std::vector<TransferItem> items;
-  for (const auto& pattern : patterns) {
-    auto paths = expand_local_pattern(pattern);
-    if (paths.empty()) {
-      ctx.reporter.fail(ctx.client.server_text(), "put", pattern, proto::to_string(Errc::not_found),
-                        "no local file matches " + pattern);
-      ++counts.failed;
-    }
-    for (auto& p : paths) items.push_back({std::filesystem::path(p).filename().string(), std::move(p)});
-  }
-  return items;
-}
-
-bool multi_get(ShellContext& ctx, const std::vector<std::string>& patterns, const std::string& local_arg) {
-  TransferCounts counts;
-  auto items = resolve_remote(ctx, patterns, local_arg, counts);
-  TransferCounts moved = transfer_files(ctx, Direction::get, items);
-  return report_counts(ctx, "get", {moved.done, counts.failed + moved.failed});
-}
-
-bool multi_put(ShellContext& ctx, const std::vector<std::string>& patterns) {
-  TransferCounts counts;
-  auto items = resolve_local(ctx, patterns, counts);
-  TransferCounts moved = transfer_files(ctx, Direction::put, items);
-  return report_counts(ctx, "put", {moved.done, counts.failed + moved.failed});
-}
-
 bool cmd_get(ShellContext& ctx, const std::vector<std::string>& args) {
   std::string local_arg = args.size() > 1 ? expand_tilde(args[1]) : "";
   if (has_glob_chars(args[0])) {
@@ -113,12 +53,12 @@ bool cmd_get(ShellContext& ctx, const std::vector<std::string>& args) {
       std::cerr << "imgsh: get PATTERN LOCAL: LOCAL must be a directory (" << local_arg << " is not)\n";
       return false;
     }
-    return multi_get(ctx, {args[0]}, local_arg);
+    return get_files(ctx, {args[0]}, local_arg);
   }
   return get_file(ctx, args[0], local_arg);
 }
 
-bool cmd_mget(ShellContext& ctx, const std::vector<std::string>& args) { return multi_get(ctx, args, ""); }
+bool cmd_mget(ShellContext& ctx, const std::vector<std::string>& args) { return get_files(ctx, args, ""); }
 
 bool cmd_put(ShellContext& ctx, const std::vector<std::string>& args) {
   if (has_glob_chars(args[0])) {
@@ -126,14 +66,14 @@ bool cmd_put(ShellContext& ctx, const std::vector<std::string>& args) {
       std::cerr << "imgsh: put PATTERN stores each file under its own name; give no REMOTE name\n";
       return false;
     }
-    return multi_put(ctx, {args[0]});
+    return put_files(ctx, {args[0]});
   }
   std::string path = expand_tilde(args[0]);
   std::string name = args.size() > 1 ? args[1] : std::filesystem::path(path).filename().string();
   return put_file(ctx, path, name);
 }
 
-bool cmd_mput(ShellContext& ctx, const std::vector<std::string>& args) { return multi_put(ctx, args); }
+bool cmd_mput(ShellContext& ctx, const std::vector<std::string>& args) { return put_files(ctx, args); }
 
 constexpr int kMany = 1 << 16;
 

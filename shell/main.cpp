@@ -113,15 +113,18 @@ int main(int argc, char** argv) {
   if (verbose) enable_protocol_trace();
   std::setlocale(LC_CTYPE, "");  // libedit edits and lists UTF-8 names as characters
   Client client(target.host, target.port);
+  TokenSource token;
   try {
     tls.enabled = tls.enabled || target.tls || !tls.ca_file.empty() || tls.insecure;
     if (tls.insecure) warn_insecure();
     if (tls.enabled) client.use_tls(tls);
-    TokenSource token = find_token(token_file);
-    if (!token.value.empty()) client.use_token(token.value, token.source);
+    token = find_token(token_file);
+    if (!token.value.empty()) client.use_token(token.value);
     client.connect();
   } catch (const RemoteError& e) {
-    std::cerr << "imgsh: " << imgsh::proto::to_string(e.code()) << ": " << e.what() << "\n";
+    bool unauthorized = e.code() == imgsh::proto::Errc::unauthorized;
+    std::cerr << "imgsh: " << imgsh::proto::to_string(e.code()) << ": "
+              << (unauthorized ? explain_unauthorized(e.what(), token) : std::string(e.what())) << "\n";
     return kUsageError;
   } catch (const std::exception& e) {
     std::cerr << "imgsh: " << e.what() << "\n";
@@ -130,6 +133,7 @@ int main(int argc, char** argv) {
   remember_target(client.target_text());
   Reporter reporter(quiet);
   ShellContext ctx{client, reporter};
+  ctx.token = token;
   ctx.progress = ::isatty(STDOUT_FILENO) && !quiet;  // like sftp -q, no progress meter either
   int status = 0;
   if (!command.empty()) {

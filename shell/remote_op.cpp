@@ -10,28 +10,16 @@ namespace {
 
 bool run_remote(ShellContext& ctx, std::string_view op, const std::string& file, bool report_ok,
                 const std::function<std::string()>& body) {
-  Client& client = ctx.client;
   ctx.connection_failed = false;
   ctx.interrupted = false;
   try {
-    if (client.ensure_connected() || ctx.reconnected_unsaid) {
-      std::cerr << "imgsh: reconnected to " << client.server_text() << "\n";
-    }
-    ctx.reconnected_unsaid = false;
+    reconnect_if_needed(ctx);
     std::string message = body();
-    if (report_ok) ctx.reporter.ok(client.server_text(), op, file, message);
+    if (report_ok) ctx.reporter.ok(ctx.client.server_text(), op, file, message);
     return true;
-  } catch (const proto::ProtocolError& e) {
-    ctx.reporter.fail(client.server_text(), op, file, proto::to_string(e.code()), e.what());
-  } catch (const ConnectionError& e) {
-    ctx.connection_failed = true;
-    ctx.reporter.fail(client.server_text(), op, file, "connection_lost", e.what());
-  } catch (const LocalIoError& e) {
-    ctx.reporter.fail(client.server_text(), op, file, "local_error", e.what());
-  } catch (const Interrupted&) {
-    ctx.interrupted = true;
-    ctx.reporter.fail(client.server_text(), op, file, "interrupted",
-                      "cancelled; nothing kept, the next command reconnects");
+  } catch (const std::exception&) {
+    Failure f = describe_failure(ctx);
+    ctx.reporter.fail(ctx.client.server_text(), op, file, f.code, f.message);
   }
   return false;
 }
@@ -51,6 +39,43 @@ bool remote_query(ShellContext& ctx, std::string_view op, const std::string& fil
 
 void check_remote_name(const std::string& name) {
   if (auto problem = proto::check_name(name)) throw proto::ProtocolError(problem->code, problem->message);
+}
+
+void reconnect_if_needed(ShellContext& ctx) {
+  if (ctx.client.ensure_connected() || ctx.reconnected_unsaid) {
+    std::cerr << "imgsh: reconnected to " << ctx.client.server_text() << "\n";
+  }
+  ctx.reconnected_unsaid = false;
+}
+
+Failure describe_failure(ShellContext& ctx) {
+  try {
+    throw;
+  } catch (const proto::ProtocolError& e) {
+    if (e.code() == proto::Errc::unauthorized) return {"unauthorized", explain_unauthorized(e.what(), ctx.token)};
+    return {std::string(proto::to_string(e.code())), e.what()};
+  } catch (const ConnectionError& e) {
+    ctx.connection_failed = true;
+    return {"connection_lost", e.what()};
+  } catch (const LocalIoError& e) {
+    return {"local_error", e.what()};
+  } catch (const Interrupted&) {
+    ctx.interrupted = true;
+    return {"interrupted", "cancelled; nothing kept, the next command reconnects"};
+  } catch (const NotTransferred& e) {
+    if (e.interrupted()) return {"interrupted", "not transferred: cancelled"};
+    return {"connection_lost", "not transferred: the connection to the server was lost"};
+  } catch (...) {
+    throw;  // not a failure of the remote operation: let it through
+  }
+}
+
+Failure describe_failure(ShellContext& ctx, std::exception_ptr why) {
+  try {
+    std::rethrow_exception(why);
+  } catch (...) {
+    return describe_failure(ctx);
+  }
 }
 
 }  // namespace imgsh::shell

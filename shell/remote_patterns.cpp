@@ -9,7 +9,7 @@ namespace {
 
 std::vector<proto::FileInfo> glob_listing(Client& client, const std::string& pattern) {
   std::string literal = pattern.substr(0, pattern.find_first_of("*?[\\"));
-  auto files = client.list(literal, 0);
+  auto files = client.list(literal, 0).files;
   // A name that really contains * ? [ matches itself too.
   std::erase_if(files, [&](const proto::FileInfo& f) {
     return f.name != pattern && ::fnmatch(pattern.c_str(), f.name.c_str(), 0) != 0;
@@ -20,7 +20,7 @@ std::vector<proto::FileInfo> glob_listing(Client& client, const std::string& pat
 }  // namespace
 
 std::vector<proto::FileInfo> list_matching(Client& client, const std::string& pattern) {
-  return has_glob_chars(pattern) ? glob_listing(client, pattern) : client.list(pattern, 0);
+  return has_glob_chars(pattern) ? glob_listing(client, pattern) : client.list(pattern, 0).files;
 }
 
 std::vector<std::string> names_matching_glob(Client& client, const std::string& pattern) {

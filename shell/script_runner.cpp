@@ -30,7 +30,9 @@ RemoteCandidates remote_names_for_completion(ShellContext& ctx, const std::strin
   client.set_reply_timeout(std::chrono::milliseconds(1000));
   try {
     if (client.ensure_connected()) ctx.reconnected_unsaid = true;
-    for (auto& f : client.list(prefix, kMaxCandidates, &candidates.truncated)) candidates.names.push_back(std::move(f.name));
+    Listing listing = client.list(prefix, kMaxCandidates);
+    for (auto& f : listing.files) candidates.names.push_back(std::move(f.name));
+    candidates.truncated = listing.truncated;
   } catch (const std::exception&) {
     candidates = {};
   }

@@ -3,6 +3,7 @@
 // shell's own state.
 #include "shell/client.hpp"
 #include "shell/report.hpp"
+#include "shell/token_source.hpp"
 
 namespace imgsh::shell {
 
@@ -15,6 +16,7 @@ struct ShellContext {
   bool interrupted = false;        // the last command was cancelled with Ctrl-C
   bool progress = false;           // draw progress bars (stdout is a terminal; `progress` toggles)
   bool reconnected_unsaid = false;  // Tab completion reconnected; the next command says so
+  TokenSource token = {};           // sent in hello; explains an unauthorized reconnect
 };
 
 }  // namespace imgsh::shell

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <iostream>
 
-#include "shell/client.hpp"
+#include "shell/client_errors.hpp"
 #include "shell/trim.hpp"
 
 namespace imgsh::shell {
@@ -24,6 +24,11 @@ TokenSource find_token(const std::string& file) {
   const char* env = std::getenv("IMGSH_TOKEN");
   if (env && *env) return {std::string(trim(env)), "IMGSH_TOKEN"};
   return {};
+}
+
+std::string explain_unauthorized(std::string_view refusal, const TokenSource& token) {
+  if (token.value.empty()) return "the server needs a token: set IMGSH_TOKEN or use --token-file FILE";
+  return std::string(refusal) + " (the token from " + token.source + "): check it, or ask for a new one (imgsrv token add)";
 }
 
 void warn_insecure() {

@@ -1,4 +1,4 @@
-#include "shell/file_transfers.hpp"
+#include "shell/file_commands.hpp"
 
 #include <chrono>
 #include <cstdio>

@@ -1,5 +1,6 @@
 #pragma once
-// One file each way, with its progress bar and its report line.
+// get and put of one file, each with its progress bar and its report line
+// (many-file transfers: many_file_commands.hpp).
 #include <string>
 
 #include "shell/shell_context.hpp"

@@ -1,0 +1,58 @@
+#pragma once
+// Runs one request's coroutine to completion on the client's private
+// io_context, so callers see plain blocking calls. While it runs, Ctrl-C (a
+// readable pipe) or the reply deadline ends it early by closing the socket
+// (RequestWatch), and the failure says which.
+#include <chrono>
+#include <exception>
+#include <optional>
+#include <string_view>
+
+#include <asio/awaitable.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+
+#include "shell/request_watch.hpp"
+
+namespace imgsh::shell {
+
+class BlockingBridge {
+ public:
+  asio::io_context& io() { return io_; }
+  // While a request waits, a readable `fd` (the Ctrl-C pipe) cancels it.
+  void cancel_when_readable(int fd) { interrupt_fd_ = fd; }
+  // A request not answered within `timeout` (0: no limit) fails.
+  void set_reply_timeout(std::chrono::milliseconds timeout) { reply_timeout_ = timeout; }
+
+  // Runs `task` to completion before returning, so it may refer to the
+  // caller's locals. Returns its value, or throws its failure in the terms of
+  // client_errors.hpp: Interrupted after Ctrl-C, ConnectionError after the
+  // deadline or a socket error (naming `peer`), RemoteError(bad_frame) for a
+  // reply that is not JSON; anything else as thrown. The connection is the
+  // caller's to drop.
+  template <class T>
+  T run(asio::ip::tcp::socket& watched, std::string_view peer, asio::awaitable<T> task) {
+    std::optional<T> result;
+    std::exception_ptr error;
+    RequestWatch watch(io_, watched, interrupt_fd_, reply_timeout_);
+    asio::co_spawn(io_, std::move(task), [&](std::exception_ptr e, T value) {
+      error = e;
+      if (!e) result.emplace(std::move(value));
+      watch.done();
+    });
+    io_.restart();
+    io_.run();
+    if (error) rethrow(error, watch, peer);
+    return std::move(*result);
+  }
+
+ private:
+  [[noreturn]] void rethrow(std::exception_ptr error, const RequestWatch& watch, std::string_view peer) const;
+
+  asio::io_context io_;
+  int interrupt_fd_ = -1;
+  std::chrono::milliseconds reply_timeout_{0};
+};
+
+}  // namespace imgsh::shell

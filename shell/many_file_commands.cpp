@@ -1,0 +1,223 @@
+#include "shell/many_file_commands.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include "shell/local_files.hpp"
+#include "shell/local_paths.hpp"
+#include "shell/progress_bar.hpp"
+#include "shell/remote_op.hpp"
+#include "shell/remote_patterns.hpp"
+
+namespace imgsh::shell {
+namespace {
+
+using proto::Errc;
+
+// Downloads reach the disk in groups: one syncfs(2) per group instead of one
+// fsync(2) per file, then each is linked under its name.
+constexpr std::size_t kCommitGroup = 64;
+
+struct TransferItem {
+  std::string remote_name;
+  std::string local_path;  // get: a file or directory to save into (empty: the current directory); put: the source
+};
+
+struct TransferCounts {
+  std::size_t done = 0;
+  std::size_t failed = 0;
+};
+
+// The report line of each file, and the counts for the final line.
+class FileReports {
+ public:
+  FileReports(ShellContext& ctx, std::string_view op) : ctx_(ctx), op_(op) {
+    ctx_.connection_failed = false;
+    ctx_.interrupted = false;
+  }
+  void ok(const std::string& file, const std::string& message) {
+    ++counts.done;
+    ctx_.reporter.ok(ctx_.client.server_text(), op_, file, message);
+  }
+  void fail(const std::string& file, const Failure& f) {
+    ++counts.failed;
+    ctx_.reporter.fail(ctx_.client.server_text(), op_, file, f.code, f.message);
+  }
+  void fail(const std::string& file, std::exception_ptr why) { fail(file, describe_failure(ctx_, why)); }
+  // A connection lost (and not to Ctrl-C) makes the command's exit status 2.
+  TransferCounts finish() {
+    ctx_.connection_failed = !ctx_.client.connected() && !ctx_.interrupted;
+    return counts;
+  }
+  TransferCounts counts;
+
+ private:
+  ShellContext& ctx_;
+  std::string_view op_;
+};
+
+// Connects again if needed; when that fails every file reports that it was
+// not transferred, after one line saying why.
+void reconnect_for_many(ShellContext& ctx) {
+  try {
+    reconnect_if_needed(ctx);
+  } catch (const std::exception&) {
+    std::cerr << "imgsh: " << describe_failure(ctx).message << "\n";
+  }
+}
+
+std::vector<std::string> remote_names(const std::vector<TransferItem>& items) {
+  std::vector<std::string> names;
+  for (const auto& item : items) names.push_back(item.remote_name);
+  return names;
+}
+
+TransferCounts get_items(ShellContext& ctx, const std::vector<TransferItem>& items) {
+  FileReports reports(ctx, "get");
+  reconnect_for_many(ctx);
+  std::vector<std::string> names = remote_names(items);
+  std::vector<std::string> paths(items.size());
+  std::vector<std::unique_ptr<Download>> downloads(items.size());
+  struct Received {
+    std::size_t index;
+    std::uint64_t size;
+  };
+  std::vector<Received> received;  // complete, waiting for their group's syncfs
+  std::optional<ProgressBar> bar;
+  auto commit_received = [&] {
+    if (received.empty()) return;
+    bool synced = ::syncfs(downloads[received.front().index]->fd()) == 0;
+    for (auto [i, size] : received) {
+      try {
+        downloads[i]->commit(!synced);
+        reports.ok(names[i], "saved " + std::to_string(size) + " bytes to " + paths[i]);
+      } catch (const proto::ProtocolError& e) {
+        reports.fail(names[i], Failure{std::string(proto::to_string(e.code())), e.what()});
+      }
+      downloads[i].reset();
+    }
+    received.clear();
+  };
+  GetManyCalls calls;
+  calls.open = [&](std::size_t i) {
+    check_remote_name(names[i]);
+    paths[i] = download_path(names[i], items[i].local_path);
+    downloads[i] = std::make_unique<Download>(paths[i]);
+    return downloads[i]->fd();
+  };
+  calls.receiving = [&](std::size_t i, const proto::FileInfo& info) -> ProgressFn {
+    bar.emplace(names[i], info.size, ctx.progress);
+    return [&bar](std::uint64_t done) { bar->update(done); };
+  };
+  calls.received = [&](std::size_t i, const proto::FileInfo& info) {
+    bar.reset();
+    received.push_back({i, info.size});
+    if (received.size() >= kCommitGroup) commit_received();
+  };
+  calls.failed = [&](std::size_t i, std::exception_ptr why) {
+    bar.reset();
+    downloads[i].reset();  // nothing kept
+    commit_received();     // reports stay in request order
+    reports.fail(names[i], why);
+  };
+  ctx.client.get_many(names, calls);
+  commit_received();
+  return reports.finish();
+}
+
+TransferCounts put_items(ShellContext& ctx, const std::vector<TransferItem>& items) {
+  FileReports reports(ctx, "put");
+  reconnect_for_many(ctx);
+  std::vector<std::string> names = remote_names(items);
+  std::vector<UploadSource> sources(items.size());
+  std::optional<ProgressBar> bar;
+  PutManyCalls calls;
+  calls.open = [&](std::size_t i) {
+    sources[i] = open_upload_source(items[i].local_path, names[i]);
+    return PutSource{sources[i].fd.get(), sources[i].size};
+  };
+  calls.sending = [&](std::size_t i, std::uint64_t size) -> ProgressFn {
+    bar.emplace(names[i], size, ctx.progress);
+    return [&bar](std::uint64_t done) { bar->update(done); };
+  };
+  calls.stored = [&](std::size_t i, const proto::FileInfo& info) {
+    bar.reset();
+    sources[i] = {};
+    reports.ok(names[i], "stored " + std::to_string(info.size) + " bytes");
+  };
+  calls.failed = [&](std::size_t i, std::exception_ptr why) {
+    bar.reset();
+    sources[i] = {};
+    reports.fail(names[i], why);
+  };
+  ctx.client.put_many(names, calls);
+  return reports.finish();
+}
+
+// The final line of a multi-file command; true when every file made it.
+bool report_counts(ShellContext& ctx, std::string_view op, const TransferCounts& counts) {
+  std::size_t total = counts.done + counts.failed;
+  std::string files = std::to_string(total) + (total == 1 ? " file" : " files");
+  if (counts.failed == 0) {
+    ctx.reporter.ok(ctx.client.server_text(), op, "", files);
+    return true;
+  }
+  ctx.reporter.fail(ctx.client.server_text(), op, "", "some_failed",
+                    std::to_string(counts.failed) + " of " + files + " failed");
+  return false;
+}
+
+// Remote patterns to transfer items; a pattern matching nothing is reported and counted as failed.
+std::vector<TransferItem> resolve_remote(ShellContext& ctx, const std::vector<std::string>& patterns,
+                                         const std::string& local_arg, TransferCounts& counts) {
+  std::vector<TransferItem> items;
+  for (const auto& pattern : patterns) {
+    if (!has_glob_chars(pattern)) {
+      items.push_back({pattern, local_arg});
+      continue;
+    }
+    bool found = remote_query(ctx, "get", pattern, [&] {
+      auto names = names_matching_glob(ctx.client, pattern);
+      if (names.empty()) throw proto::ProtocolError(Errc::not_found, "no remote file matches " + pattern);
+      for (auto& n : names) items.push_back({std::move(n), local_arg});
+    });
+    if (!found) ++counts.failed;
+  }
+  return items;
+}
+
+std::vector<TransferItem> resolve_local(ShellContext& ctx, const std::vector<std::string>& patterns, TransferCounts& counts) {
+  std::vector<TransferItem> items;
+  for (const auto& pattern : patterns) {
+    auto paths = expand_local_pattern(pattern);
+    if (paths.empty()) {
+      ctx.reporter.fail(ctx.client.server_text(), "put", pattern, proto::to_string(Errc::not_found),
+                        "no local file matches " + pattern);
+      ++counts.failed;
+    }
+    for (auto& p : paths) items.push_back({std::filesystem::path(p).filename().string(), std::move(p)});
+  }
+  return items;
+}
+
+}  // namespace
+
+bool get_files(ShellContext& ctx, const std::vector<std::string>& patterns, const std::string& local_arg) {
+  TransferCounts counts;
+  auto items = resolve_remote(ctx, patterns, local_arg, counts);
+  TransferCounts moved = get_items(ctx, items);
+  return report_counts(ctx, "get", {moved.done, counts.failed + moved.failed});
+}
+
+bool put_files(ShellContext& ctx, const std::vector<std::string>& patterns) {
+  TransferCounts counts;
+  auto items = resolve_local(ctx, patterns, counts);
+  TransferCounts moved = put_items(ctx, items);
+  return report_counts(ctx, "put", {moved.done, counts.failed + moved.failed});
+}
+
+}  // namespace imgsh::shell

@@ -1,0 +1,21 @@
+#pragma once
+// The multi-file commands (get/put with a pattern, mget, mput): patterns
+// resolved to files, then every file pipelined over the one connection
+// (Client::get_many, put_many) with its own report line, in order; a refused
+// file does not stop the rest; Ctrl-C stops them all. A count line ends it.
+#include <string>
+#include <vector>
+
+#include "shell/shell_context.hpp"
+
+namespace imgsh::shell {
+
+// Every remote file the patterns match (a glob asks the server; a plain name
+// is taken as it is), saved into local_arg: a directory, or empty for the
+// current one. True when every file made it.
+bool get_files(ShellContext& ctx, const std::vector<std::string>& patterns, const std::string& local_arg);
+
+// Every local file the patterns match, stored under its own name.
+bool put_files(ShellContext& ctx, const std::vector<std::string>& patterns);
+
+}  // namespace imgsh::shell
