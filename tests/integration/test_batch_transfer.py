@@ -1,5 +1,5 @@
 """mget and mput (and get/put of a glob): several files in one command, pipelined over the one connection
-(shell/transfer_batch.cpp).
+(shell/transfer_window.cpp).
 
 - 200 small files go up and come back byte-identical, one report line each in order
   plus a final count;
