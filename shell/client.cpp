@@ -14,7 +14,7 @@
 
 #include "protocol/checksum.hpp"
 #include "protocol/endpoint_text.hpp"
-#include "protocol/file_transfer.hpp"
+#include "protocol/fd_io.hpp"
 #include "protocol/version.hpp"
 #include "shell/protocol_trace.hpp"
 #include "shell/request_watch.hpp"
