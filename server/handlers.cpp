@@ -66,4 +66,12 @@ asio::awaitable<Outcome> handle_get(RequestContext& ctx, const proto::Get& req) 
   co_return outcome;
 }
 
+asio::awaitable<Outcome> handle_ping(RequestContext& ctx, const proto::Ping&) {
+  std::size_t sessions = ctx.server.open_sessions ? ctx.server.open_sessions->load() : 0;
+  nlohmann::json reply = proto::ok_reply(ctx.id);
+  reply["server"] = "imgsrv/" IMGSH_VERSION;
+  reply["sessions"] = sessions;
+  co_return succeeded(std::move(reply), std::to_string(sessions) + " sessions");
+}
+
 }  // namespace imgsh::server

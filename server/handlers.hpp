@@ -16,5 +16,6 @@ asio::awaitable<Outcome> handle_bye(RequestContext& ctx, const proto::Bye& req);
 asio::awaitable<Outcome> handle_list(RequestContext& ctx, const proto::List& req);
 asio::awaitable<Outcome> handle_stat(RequestContext& ctx, const proto::Stat& req);
 asio::awaitable<Outcome> handle_get(RequestContext& ctx, const proto::Get& req);
+asio::awaitable<Outcome> handle_ping(RequestContext& ctx, const proto::Ping& req);
 
 }  // namespace imgsh::server

@@ -67,7 +67,7 @@ Listener::Listener(asio::io_context& io, const ServerOptions& options)
 }
 
 void Listener::start(const Storage& store) {
-  server_.emplace(ServerContext{store, options_, gate_});
+  server_.emplace(ServerContext{store, options_, gate_, &open_sessions_});
   asio::co_spawn(control_, accept_loop(), asio::detached);
   signals_.async_wait([this](const asio::error_code& ec, int signal_number) {
     if (!ec) begin_shutdown(signal_number);
@@ -123,11 +123,13 @@ asio::awaitable<void> Listener::refuse_busy(tcp::socket socket) {
 void Listener::add(const std::shared_ptr<Session>& session) {
   std::lock_guard lock(mutex_);
   sessions_.emplace(session.get(), session);
+  open_sessions_ = sessions_.size();
 }
 
 void Listener::remove(Session* session) {
   std::lock_guard lock(mutex_);
   sessions_.erase(session);
+  open_sessions_ = sessions_.size();
   if (stopping_ && sessions_.empty()) {
     asio::post(control_, [this] { grace_timer_.cancel(); });
   }

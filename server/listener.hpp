@@ -57,6 +57,7 @@ class Listener {
   std::atomic<bool> stopping_{false};
   std::mutex mutex_;
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;
+  std::atomic<std::size_t> open_sessions_{0};  // sessions_.size(), readable without the lock (ping)
 };
 
 }  // namespace imgsh::server

@@ -1,5 +1,6 @@
 #pragma once
 // What a handler may use to answer one request.
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -18,6 +19,7 @@ struct ServerContext {
   const Storage& store;
   const ServerOptions& options;
   Gatekeeper* gate = nullptr;  // null: no tokens needed
+  const std::atomic<std::size_t>* open_sessions = nullptr;  // for ping; null: not counted
 };
 
 struct RequestContext {

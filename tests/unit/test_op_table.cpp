@@ -54,8 +54,9 @@ TEST(OpTable, EveryRequestTypeHasExactlyOneRowUnderItsOwnName) {
   for (const auto& row : op_table()) EXPECT_EQ(names.count(row.op), 1u) << row.op;
 }
 
-TEST(RequestPermitted, BeforeHelloOnlyHelloIsAllowed) {
+TEST(RequestPermitted, BeforeHelloOnlyHelloAndPingAreAllowed) {
   EXPECT_EQ(refusal("hello", false), std::nullopt);
+  EXPECT_EQ(refusal("ping", false), std::nullopt);
   for (const char* op : {"list", "stat", "get", "put", "bye", "data", "checksum"}) {
     SCOPED_TRACE(op);
     EXPECT_EQ(refusal(op, false), Errc::bad_request);
@@ -66,7 +67,7 @@ TEST(RequestPermitted, BeforeHelloOnlyHelloIsAllowed) {
 TEST(RequestPermitted, AfterHelloASecondHelloIsRefusedAndTheOpsAreOpen) {
   EXPECT_EQ(refusal("hello", true), Errc::bad_request);
   EXPECT_EQ(refusal_text("hello", true), "hello was already sent");
-  for (const char* op : {"list", "stat", "get", "put", "bye"}) EXPECT_EQ(refusal(op, true), std::nullopt) << op;
+  for (const char* op : {"list", "stat", "get", "put", "bye", "ping"}) EXPECT_EQ(refusal(op, true), std::nullopt) << op;
 }
 
 TEST(RequestPermitted, DataAndChecksumFramesOnTheirOwnAreRefused) {
@@ -78,7 +79,7 @@ TEST(RequestPermitted, DataAndChecksumFramesOnTheirOwnAreRefused) {
 
 TEST(RequestPermitted, OnlyPutTakesABody) {
   EXPECT_EQ(refusal("put", true, Rights::read_write, 100), std::nullopt);
-  for (const char* op : {"list", "stat", "get", "bye"}) {
+  for (const char* op : {"list", "stat", "get", "bye", "ping"}) {
     SCOPED_TRACE(op);
     EXPECT_EQ(refusal(op, true, Rights::read_write, 1), Errc::bad_request);
     EXPECT_EQ(refusal_text(op, true, Rights::read_write, 1), std::string(op) + " takes no body");
@@ -90,7 +91,7 @@ TEST(RequestPermitted, AReadOnlySessionMayReadButNotPut) {
   EXPECT_EQ(refusal("put", true, Rights::read_only), Errc::forbidden);
   EXPECT_EQ(refusal_text("put", true, Rights::read_only),
             "this token is read-only (ro): put needs a token with rw rights");
-  for (const char* op : {"list", "stat", "get", "bye"}) {
+  for (const char* op : {"list", "stat", "get", "bye", "ping"}) {
     EXPECT_EQ(refusal(op, true, Rights::read_only), std::nullopt) << op;
   }
 }
