@@ -45,6 +45,7 @@ struct OpName {
   std::string_view operator()(const Data&) const { return "data"; }
   std::string_view operator()(const Bye&) const { return "bye"; }
   std::string_view operator()(const Checksum&) const { return "checksum"; }
+  std::string_view operator()(const Ping&) const { return "ping"; }
 };
 
 struct HeaderFields {
@@ -67,6 +68,7 @@ struct HeaderFields {
   void operator()(const Data&) const {}
   void operator()(const Bye&) const {}
   void operator()(const Checksum& r) const { h["xxh3"] = r.xxh3; }
+  void operator()(const Ping&) const {}
 };
 
 }  // namespace
@@ -103,6 +105,8 @@ Request parse_request(const nlohmann::json& header, std::uint64_t& id_out) {
     r.body = Bye{};
   } else if (op == "checksum") {
     r.body = Checksum{need_xxh3(header)};
+  } else if (op == "ping") {
+    r.body = Ping{};
   } else {
     if (op.size() > 64) op = op.substr(0, 64) + "...";
     throw ProtocolError(Errc::unknown_op, "unknown op '" + op + "'");

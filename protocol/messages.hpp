@@ -46,7 +46,11 @@ struct Checksum {
   std::string xxh3;
 };
 
-using RequestBody = std::variant<Hello, List, Stat, Get, Put, Data, Bye, Checksum>;
+// A health check, allowed before hello: the reply names the server and its
+// number of open sessions, so a load balancer's probe is one frame each way.
+struct Ping {};
+
+using RequestBody = std::variant<Hello, List, Stat, Get, Put, Data, Bye, Checksum, Ping>;
 
 struct Request {
   std::uint64_t id = 0;

@@ -1,9 +1,8 @@
 #include "server/handlers.hpp"
 
-#include "protocol/checksum.hpp"
-#include "protocol/file_transfer.hpp"
-#include "protocol/image_sniff.hpp"
-#include "server/put_trailer.hpp"
+#include "protocol/frame_codec.hpp"
+#include "protocol/version.hpp"
+#include "server/log_text.hpp"
 
 namespace imgsh::server {
 namespace {
@@ -11,110 +10,68 @@ namespace {
 using proto::Errc;
 using proto::ProtocolError;
 
-std::span<const std::uint8_t> as_bytes(const std::string& s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
-
 nlohmann::json file_reply(std::uint64_t id, const proto::FileInfo& info) {
   nlohmann::json h = proto::ok_reply(id);
   h.update(proto::to_json(info));
   return h;
 }
 
-// After "continue", the next frame must be the announced body.
-asio::awaitable<void> await_data_frame(RequestContext& ctx, const proto::Put& req) {
-  nlohmann::json go_ahead = proto::continue_reply(ctx.id);
-  co_await proto::write_frame(ctx.socket, go_ahead);
-  proto::FrameHead data = co_await ctx.reader.read_header();
-  std::uint64_t data_id = 0;
-  bool is_data = false;
-  try {
-    is_data = std::holds_alternative<proto::Data>(proto::parse_request(data.header, data_id).body);
-  } catch (const ProtocolError&) {
-  }
-  if (!is_data || data_id != ctx.id || data.body_len != req.size) {
-    ctx.close_after = true;
-    throw ProtocolError(Errc::bad_request, "expected the data frame of put " + std::to_string(ctx.id) + " with " +
-                                               std::to_string(req.size) + " bytes");
-  }
-  ctx.trailer_due = true;
-}
-
 }  // namespace
 
+asio::awaitable<Outcome> handle_hello(RequestContext& ctx, const proto::Hello& req) {
+  if (req.version != proto::kProtocolVersion) {
+    throw ProtocolError(Errc::bad_request, "protocol version " + std::to_string(req.version) +
+                                               " is not supported; this server speaks version 1");
+  }
+  Gatekeeper* gate = ctx.server.gate;
+  Rights rights = gate ? co_await gate->admit(req.token, ctx.peer_address) : Rights::read_write;
+  const ServerOptions& options = ctx.server.options;
+  proto::Limits limits{options.max_file_size, options.inline_put_max, proto::kMaxHeaderLen};
+  std::string token_note = gate ? std::string(" (") + std::string(to_string(rights)) + " token)" : "";
+  Outcome outcome = succeeded(proto::hello_reply(ctx.id, "imgsrv/" IMGSH_VERSION, limits),
+                              "client " + log_safe(req.client, 64) + token_note);
+  outcome.opened = rights;
+  co_return outcome;
+}
+
+asio::awaitable<Outcome> handle_bye(RequestContext& ctx, const proto::Bye&) {
+  Outcome outcome = succeeded(proto::ok_reply(ctx.id), "goodbye");
+  outcome.close = true;
+  co_return outcome;
+}
+
 asio::awaitable<Outcome> handle_list(RequestContext& ctx, const proto::List& req) {
-  bool truncated = false;
-  auto files = ctx.store.list(req.prefix, req.limit, truncated);
+  Listing listing = co_await ctx.server.store.list(req.prefix, req.limit);
   nlohmann::json array = nlohmann::json::array();
-  for (const auto& f : files) array.push_back(proto::to_json(f));
-  std::string body = array.dump();
+  for (const auto& f : listing.files) array.push_back(proto::to_json(f));
   nlohmann::json h = proto::ok_reply(ctx.id);
-  h["count"] = files.size();
-  h["truncated"] = truncated;
-  co_await proto::write_frame(ctx.socket, h, as_bytes(body));
-  co_return Outcome{std::to_string(files.size()) + " files" + (truncated ? " (truncated)" : "")};
+  h["count"] = listing.files.size();
+  h["truncated"] = listing.truncated;
+  Outcome outcome = succeeded(std::move(h), std::to_string(listing.files.size()) + " files" +
+                                                (listing.truncated ? " (truncated)" : ""));
+  outcome.body = array.dump();
+  co_return outcome;
 }
 
 asio::awaitable<Outcome> handle_stat(RequestContext& ctx, const proto::Stat& req) {
-  proto::FileInfo info = ctx.store.stat(req.name);
-  nlohmann::json reply = file_reply(ctx.id, info);
-  co_await proto::write_frame(ctx.socket, reply);
-  co_return Outcome{std::to_string(info.size) + " bytes"};
+  proto::FileInfo info = co_await ctx.server.store.stat(req.name);
+  co_return succeeded(file_reply(ctx.id, info), std::to_string(info.size) + " bytes");
 }
 
 asio::awaitable<Outcome> handle_get(RequestContext& ctx, const proto::Get& req) {
-  OpenedFile file = ctx.store.open(req.name);
-  nlohmann::json reply = file_reply(ctx.id, file.info);
-  std::string head = proto::encode_frame_head(reply, file.info.size);
-  try {
-    bool more_follows = ctx.reader.next_header_buffered();
-    co_await proto::send_head_and_file(ctx.socket, head, file.fd.get(), 0, file.info.size, more_follows);
-  } catch (const ProtocolError& e) {
-    // The header promised more bytes than the file now has: the frame cannot
-    // be completed, so the connection must end (the client keeps nothing).
-    throw std::runtime_error(req.name + ": " + e.what());
-  }
-  co_return Outcome{"sent " + std::to_string(file.info.size) + " bytes"};
+  std::unique_ptr<StoredFile> file = co_await ctx.server.store.open(req.name);
+  const proto::FileInfo& info = file->info();
+  Outcome outcome = succeeded(file_reply(ctx.id, info), "sent " + std::to_string(info.size) + " bytes");
+  outcome.file = std::move(file);
+  co_return outcome;
 }
 
-asio::awaitable<Outcome> handle_put(RequestContext& ctx, const proto::Put& req) {
-  if (ctx.body_len != 0 && ctx.body_len != req.size) {
-    throw ProtocolError(Errc::bad_request, "put body_len must be 0 (announced) or equal to size");
-  }
-  if (ctx.body_len == 0) {
-    ctx.store.check_upload(req.name, req.size, ctx.options.max_file_size);
-    co_await await_data_frame(ctx, req);
-  }
-  Upload upload = ctx.store.begin_upload(req.name, req.size, ctx.options.max_file_size);
-  proto::SniffBuffer sniff;
-  proto::Xxh3Hasher hasher;
-  bool content_checked = false;
-  auto check_content = [&] {
-    if (auto problem = proto::check_content(req.name, sniff.bytes())) throw ProtocolError(Errc::not_an_image, *problem);
-    content_checked = true;
-  };
-  while (true) {
-    auto piece = co_await ctx.reader.read_body_some();
-    if (piece.empty()) break;
-    if (!content_checked) {
-      sniff.add(piece);
-      if (sniff.full()) check_content();
-    }
-    upload.write(piece);
-    hasher.update(piece);
-  }
-  std::string sent = co_await read_put_trailer(ctx.reader, ctx.id, ctx.close_after);
-  ctx.trailer_due = false;
-  std::string received = hasher.hex();
-  if (sent != received) {
-    throw ProtocolError(Errc::checksum_mismatch, req.name + ": the bytes received (xxh3 " + received +
-                                                     ") differ from the bytes sent (xxh3 " + sent + "); nothing stored");
-  }
-  if (!content_checked) check_content();
-  proto::FileInfo info = upload.publish(received);
-  nlohmann::json reply = file_reply(ctx.id, info);
-  co_await proto::write_frame(ctx.socket, reply);
-  co_return Outcome{"stored " + std::to_string(info.size) + " bytes"};
+asio::awaitable<Outcome> handle_ping(RequestContext& ctx, const proto::Ping&) {
+  std::size_t sessions = ctx.server.open_sessions ? ctx.server.open_sessions->load() : 0;
+  nlohmann::json reply = proto::ok_reply(ctx.id);
+  reply["server"] = "imgsrv/" IMGSH_VERSION;
+  reply["sessions"] = sessions;
+  co_return succeeded(std::move(reply), std::to_string(sessions) + " sessions");
 }
 
 }  // namespace imgsh::server

@@ -38,11 +38,10 @@ void open_and_bind(tcp::acceptor& acceptor, const tcp::endpoint& ep, bool dual_s
 
 }  // namespace
 
-Listener::Listener(asio::io_context& io, const ServerOptions& options, const Store& store)
+Listener::Listener(asio::io_context& io, const ServerOptions& options)
     : io_(io),
       control_(asio::make_strand(io)),
       options_(options),
-      store_(store),
       acceptor_(control_),
       signals_(control_, SIGINT, SIGTERM),
       grace_timer_(control_) {
@@ -67,7 +66,8 @@ Listener::Listener(asio::io_context& io, const ServerOptions& options, const Sto
   }
 }
 
-void Listener::start() {
+void Listener::start(const Storage& store) {
+  server_.emplace(ServerContext{store, options_, gate_, &open_sessions_});
   asio::co_spawn(control_, accept_loop(), asio::detached);
   signals_.async_wait([this](const asio::error_code& ec, int signal_number) {
     if (!ec) begin_shutdown(signal_number);
@@ -100,7 +100,7 @@ asio::awaitable<void> Listener::accept_loop() {
       continue;
     }
     proto::NetStream stream = tls_ ? proto::NetStream(std::move(socket), *tls_) : proto::NetStream(std::move(socket));
-    auto session = std::make_shared<Session>(std::move(stream), store_, options_, gate_);
+    auto session = std::make_shared<Session>(std::move(stream), *server_);
     add(session);
     asio::co_spawn(session->executor(), session->run(), [this, raw = session.get()](std::exception_ptr) { remove(raw); });
   }
@@ -123,11 +123,13 @@ asio::awaitable<void> Listener::refuse_busy(tcp::socket socket) {
 void Listener::add(const std::shared_ptr<Session>& session) {
   std::lock_guard lock(mutex_);
   sessions_.emplace(session.get(), session);
+  open_sessions_ = sessions_.size();
 }
 
 void Listener::remove(Session* session) {
   std::lock_guard lock(mutex_);
   sessions_.erase(session);
+  open_sessions_ = sessions_.size();
   if (stopping_ && sessions_.empty()) {
     asio::post(control_, [this] { grace_timer_.cancel(); });
   }

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 #include <asio/awaitable.hpp>
@@ -15,7 +16,8 @@
 
 #include "server/gatekeeper.hpp"
 #include "server/server_options.hpp"
-#include "server/store.hpp"
+#include "server/request_context.hpp"
+#include "server/storage.hpp"
 
 namespace imgsh::server {
 
@@ -24,15 +26,16 @@ class Session;
 class Listener {
  public:
   // Binds and listens; throws std::runtime_error with a one-line reason.
-  Listener(asio::io_context& io, const ServerOptions& options, const Store& store);
+  Listener(asio::io_context& io, const ServerOptions& options);
 
   asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
   // Before start(): speak TLS with this context on every connection; ask
   // every hello for a token. Both outlive the listener.
   void use_tls(asio::ssl::context& context) { tls_ = &context; }
   void use_gatekeeper(Gatekeeper& gate) { gate_ = &gate; }
-  // Starts accepting and handles SIGINT/SIGTERM.
-  void start();
+  // Starts accepting, with sessions served from `store` (which outlives
+  // them), and handles SIGINT/SIGTERM.
+  void start(const Storage& store);
 
  private:
   asio::awaitable<void> accept_loop();
@@ -45,15 +48,16 @@ class Listener {
   // Accepting, signals and shutdown run on one strand, so they never race.
   asio::strand<asio::io_context::executor_type> control_;
   const ServerOptions& options_;
-  const Store& store_;
+  Gatekeeper* gate_ = nullptr;
+  std::optional<ServerContext> server_;  // what every session shares; set by start()
   asio::ip::tcp::acceptor acceptor_;
   asio::signal_set signals_;
   asio::steady_timer grace_timer_;
   asio::ssl::context* tls_ = nullptr;
-  Gatekeeper* gate_ = nullptr;
   std::atomic<bool> stopping_{false};
   std::mutex mutex_;
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;
+  std::atomic<std::size_t> open_sessions_{0};  // sessions_.size(), readable without the lock (ping)
 };
 
 }  // namespace imgsh::server

@@ -17,10 +17,10 @@
 #include "protocol/version.hpp"
 #include "server/gatekeeper.hpp"
 #include "server/listener.hpp"
+#include "server/local_dir_store.hpp"
 #include "server/logging.hpp"
 #include "server/security_notes.hpp"
 #include "server/server_options.hpp"
-#include "server/store.hpp"
 #include "server/tls_context.hpp"
 #include "server/token_add.hpp"
 
@@ -125,12 +125,12 @@ int main(int argc, char** argv) {
 
   try {
     raise_descriptor_limit(options.max_sessions);
-    imgsh::server::Store store(options.root, options.fsync);
+    imgsh::server::OpenedLocalStore opened;  // outlives the io_context and every session
     unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
     asio::io_context io(static_cast<int>(threads));
     imgsh::server::TlsContext tls;  // both outlive the listener and its sessions
     std::optional<imgsh::server::Gatekeeper> gate;
-    imgsh::server::Listener listener(io, options, store);  // binds: fails first if the port is taken
+    imgsh::server::Listener listener(io, options);  // binds: fails first if the port is taken
     if (!options.tls_cert.empty()) {
       tls = imgsh::server::make_tls_context(options.tls_cert, options.tls_key, options.tls_min);
       listener.use_tls(*tls.context);
@@ -142,15 +142,18 @@ int main(int argc, char** argv) {
       gate.emplace(std::move(tokens));
       listener.use_gatekeeper(*gate);
     }
-    store.lock_root();
-    int stale = store.remove_stale_temporaries();
+    // Opens, locks and sweeps the root, once the port is ours (a second server
+    // on a taken port says so, not that the root is taken).
+    opened = imgsh::server::open_local_store({options.root, options.fsync});
     auto ep = listener.local_endpoint();
     spdlog::info("imgsrv {} listening on {} port {}, root {}, {} threads{}", IMGSH_VERSION,
                  options.bind.empty() ? "all interfaces" : ep.address().to_string(), ep.port(),
                  std::filesystem::absolute(options.root).string(), threads, options.fsync ? "" : ", fsync off");
     imgsh::server::log_security(options, tls, token_count, ep.address());
-    if (stale > 0) spdlog::info("removed {} stale temporary files left by an earlier run", stale);
-    listener.start();
+    if (opened.stale_removed > 0) {
+      spdlog::info("removed {} stale temporary files left by an earlier run", opened.stale_removed);
+    }
+    listener.start(*opened.store);
     std::vector<std::thread> workers;
     for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&io] { io.run(); });
     io.run();

@@ -1,7 +1,5 @@
 #include "server/session.hpp"
 
-#include <optional>
-
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/ssl/error.hpp>
@@ -11,11 +9,10 @@
 
 #include "protocol/endpoint_text.hpp"
 #include "server/graceful_close.hpp"
-#include "server/handlers.hpp"
 #include "server/log_text.hpp"
-#include "server/put_trailer.hpp"
+#include "server/op_table.hpp"
+#include "server/put_exchange.hpp"
 #include "server/tls_accept.hpp"
-#include "protocol/version.hpp"
 
 namespace imgsh::server {
 namespace {
@@ -31,23 +28,27 @@ std::string requested_name(const nlohmann::json& header) {
   return it != header.end() && it->is_string() ? log_safe(it->get<std::string>()) : "";
 }
 
-SessionWatchdog::Duration seconds(double s) {
-  return std::chrono::duration_cast<SessionWatchdog::Duration>(std::chrono::duration<double>(s));
-}
-
 std::string requested_op(const nlohmann::json& header) {
   auto it = header.find("op");
   return it != header.end() && it->is_string() ? log_safe(it->get<std::string>(), 32) : "?";
 }
 
+SessionWatchdog::Duration seconds(double s) {
+  return std::chrono::duration_cast<SessionWatchdog::Duration>(std::chrono::duration<double>(s));
+}
+
+std::span<const std::uint8_t> as_bytes(const std::string& s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
 }  // namespace
 
-Session::Session(proto::NetStream socket, const Store& store, const ServerOptions& options, Gatekeeper* gate)
-    : socket_(std::move(socket)), reader_(socket_), store_(store), options_(options), gate_(gate),
-      watchdog_(socket_.tcp()) {
+Session::Session(proto::NetStream socket, const ServerContext& server)
+    : socket_(std::move(socket)), reader_(socket_), server_(server), watchdog_(socket_.tcp()) {
   asio::error_code ec;
   auto ep = socket_.tcp().remote_endpoint(ec);
   peer_ = ec ? "?" : proto::endpoint_text(ep);
+  if (!ec) peer_address_ = ep.address();
   socket_.tcp().set_option(asio::ip::tcp::no_delay(true), ec);
 }
 
@@ -63,53 +64,78 @@ void Session::stop() {
 asio::awaitable<void> Session::run() {
   auto self = shared_from_this();
   spdlog::info("{} connected", peer_);
-  std::string end = "closed";
-  std::optional<ProtocolError> frame_error;
   asio::co_spawn(executor(), [self]() -> asio::awaitable<void> { co_await self->watchdog_.run(); }, asio::detached);
-  using Phase = SessionWatchdog::Phase;
+  Ending ending = co_await converse();
+  co_await finish(std::move(ending));
+}
+
+asio::awaitable<Session::Ending> Session::converse() {
+  std::exception_ptr error;
   try {
-    if (socket_.tls()) {
-      std::chrono::steady_clock::duration limit = kTlsHandshakeLimit;
-      std::string agreed = co_await accept_tls(socket_, limit);
-      spdlog::info("{} {}", peer_, agreed);
+    co_await handshake();
+    co_await serve_requests();
+  } catch (...) {
+    error = std::current_exception();
+  }
+  co_return error ? ending_after(error) : Ending{};
+}
+
+asio::awaitable<void> Session::handshake() {
+  if (!socket_.tls()) co_return;
+  std::chrono::steady_clock::duration limit = kTlsHandshakeLimit;
+  std::string agreed = co_await accept_tls(socket_, limit);
+  spdlog::info("{} {}", peer_, agreed);
+}
+
+asio::awaitable<void> Session::serve_requests() {
+  using Phase = SessionWatchdog::Phase;
+  while (!closing_) {
+    idle_ = true;
+    if (reader_.idle()) {
+      watchdog_.arm(Phase::idle, seconds(server_.options.idle_timeout));
+      co_await wait_for_request();
     }
-    while (!closing_) {
-      idle_ = true;
-      if (reader_.idle()) {
-        watchdog_.arm(Phase::idle, seconds(options_.idle_timeout));
-        co_await wait_for_request();
-      }
-      watchdog_.arm(Phase::header, seconds(options_.header_timeout));
-      proto::FrameHead head = co_await reader_.read_header();
-      idle_ = false;
-      watchdog_.arm(Phase::request, seconds(options_.body_timeout));
-      co_await serve(head);
-    }
+    watchdog_.arm(Phase::header, seconds(server_.options.header_timeout));
+    proto::FrameHead head = co_await reader_.read_header();
+    idle_ = false;
+    watchdog_.arm(Phase::request, seconds(server_.options.body_timeout));
+    co_await serve(head);
+  }
+}
+
+Session::Ending Session::ending_after(std::exception_ptr error) {
+  Ending ending;
+  try {
+    std::rethrow_exception(error);
   } catch (const ProtocolError& e) {
-    frame_error = e;
+    ending.frame_error = e;
   } catch (const TlsRefused& e) {
-    end = e.what();
+    ending.end = e.what();
   } catch (const asio::system_error& e) {
     if (auto phase = watchdog_.fired()) {
-      end = std::string("timed out (") + phase_name(*phase) + ")";
+      ending.end = std::string("timed out (") + phase_name(*phase) + ")";
       // A client that still takes our bytes is told why; one that does not
       // would only stall the reply too.
-      if (!watchdog_.peer_not_reading()) frame_error = ProtocolError(Errc::timeout, timeout_message(*phase));
+      if (!watchdog_.peer_not_reading()) ending.frame_error = ProtocolError(Errc::timeout, timeout_message(*phase));
     } else if (e.code() == asio::error::eof || e.code() == asio::ssl::error::stream_truncated) {
-      end = "closed by client";
+      ending.end = "closed by client";
     } else if (e.code() == asio::error::operation_aborted || closing_) {
-      end = "closed at shutdown";
+      ending.end = "closed at shutdown";
     } else {
-      end = "connection lost: " + e.code().message();
+      ending.end = "connection lost: " + e.code().message();
     }
   } catch (const std::exception& e) {
     spdlog::error("{} {}", peer_, e.what());
-    end = "closed after an internal error";
+    ending.end = "closed after an internal error";
   }
+  return ending;
+}
+
+asio::awaitable<void> Session::finish(Ending ending) {
   watchdog_.disarm();
-  if (frame_error) {
+  if (const auto& frame_error = ending.frame_error) {
     spdlog::warn("{} {} {}", peer_, to_string(frame_error->code()), frame_error->what());
-    if (frame_error->code() != Errc::timeout) end = "closed after a framing error";
+    if (frame_error->code() != Errc::timeout) ending.end = "closed after a framing error";
     linger_ = true;
     nlohmann::json reply = proto::error_reply(0, frame_error->code(), frame_error->what());
     try {
@@ -122,78 +148,19 @@ asio::awaitable<void> Session::run() {
   socket_.tcp().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.tcp().close(ec);
   watchdog_.stop();
-  spdlog::info("{} {}", peer_, end);
+  spdlog::info("{} {}", peer_, ending.end);
 }
 
 std::string Session::timeout_message(SessionWatchdog::Phase phase) const {
+  const ServerOptions& options = server_.options;
   switch (phase) {
     case SessionWatchdog::Phase::idle:
-      return "no request for " + fmt::format("{:g}", options_.idle_timeout) + " s; closing";
+      return "no request for " + fmt::format("{:g}", options.idle_timeout) + " s; closing";
     case SessionWatchdog::Phase::header:
-      return "request header not complete after " + fmt::format("{:g}", options_.header_timeout) + " s; closing";
+      return "request header not complete after " + fmt::format("{:g}", options.header_timeout) + " s; closing";
     default:
-      return "transfer stalled for " + fmt::format("{:g}", options_.body_timeout) + " s; closing";
+      return "transfer stalled for " + fmt::format("{:g}", options.body_timeout) + " s; closing";
   }
-}
-
-void Session::check_sequence(const proto::Request& request) {
-  bool is_hello = std::holds_alternative<proto::Hello>(request.body);
-  if (!hello_done_ && !is_hello) {
-    closing_ = true;
-    throw ProtocolError(Errc::bad_request, "the first request must be hello");
-  }
-  if (hello_done_ && is_hello) throw ProtocolError(Errc::bad_request, "hello was already sent");
-  if (std::holds_alternative<proto::Data>(request.body)) {
-    throw ProtocolError(Errc::bad_request, "a data frame must follow a put announcement and its continue reply");
-  }
-  if (std::holds_alternative<proto::Checksum>(request.body)) {
-    throw ProtocolError(Errc::bad_request, "a checksum frame must follow a put body");
-  }
-}
-
-asio::awaitable<std::string> Session::dispatch(const proto::Request& request, std::uint64_t body_len) {
-  RequestContext ctx{socket_, reader_, store_, options_, request.id, body_len, closing_, trailer_due_};
-  if (!std::holds_alternative<proto::Put>(request.body) && body_len != 0) {
-    throw ProtocolError(Errc::bad_request, std::string(proto::op_name(request.body)) + " takes no body");
-  }
-  if (const auto* hello = std::get_if<proto::Hello>(&request.body)) {
-    if (hello->version != proto::kProtocolVersion) {
-      closing_ = true;
-      throw ProtocolError(Errc::bad_request, "protocol version " + std::to_string(hello->version) +
-                                                 " is not supported; this server speaks version 1");
-    }
-    if (gate_) {
-      asio::error_code ec;
-      auto address = socket_.tcp().remote_endpoint(ec).address();
-      rights_ = co_await gate_->admit(hello->token, address);
-    }
-    hello_done_ = true;
-    proto::Limits limits{options_.max_file_size, options_.inline_put_max, proto::kMaxHeaderLen};
-    nlohmann::json reply = proto::hello_reply(request.id, "imgsrv/" IMGSH_VERSION, limits);
-    co_await proto::write_frame(socket_, reply);
-    std::string token_note = gate_ ? std::string(" (") + std::string(to_string(rights_)) + " token)" : "";
-    co_return "client " + log_safe(hello->client, 64) + token_note;
-  }
-  if (std::holds_alternative<proto::Bye>(request.body)) {
-    closing_ = true;
-    nlohmann::json reply = proto::ok_reply(request.id);
-    co_await proto::write_frame(socket_, reply);
-    co_return "goodbye";
-  }
-  if (rights_ == Rights::read_only && std::holds_alternative<proto::Put>(request.body)) {
-    throw ProtocolError(Errc::forbidden, "this token is read-only (ro): put needs a token with rw rights");
-  }
-  Outcome outcome;
-  if (const auto* list = std::get_if<proto::List>(&request.body)) {
-    outcome = co_await handle_list(ctx, *list);
-  } else if (const auto* stat = std::get_if<proto::Stat>(&request.body)) {
-    outcome = co_await handle_stat(ctx, *stat);
-  } else if (const auto* get = std::get_if<proto::Get>(&request.body)) {
-    outcome = co_await handle_get(ctx, *get);
-  } else if (const auto* put = std::get_if<proto::Put>(&request.body)) {
-    outcome = co_await handle_put(ctx, *put);
-  }
-  co_return outcome.message;
 }
 
 // Plain TCP waits on the socket, touching no buffer while idle. A TLS layer may
@@ -208,19 +175,12 @@ asio::awaitable<void> Session::wait_for_request() {
 }
 
 asio::awaitable<void> Session::serve(const proto::FrameHead& head) {
-  std::uint64_t id = 0;
-  std::string op = requested_op(head.header);
   std::string file = requested_name(head.header);
-  std::string what = op + (file.empty() ? "" : " " + file);
-  std::optional<ProtocolError> refusal;
-  trailer_due_ = op == "put" && head.body_len > 0;
+  std::string what = requested_op(head.header) + (file.empty() ? "" : " " + file);
+  Outcome outcome;
   try {
-    proto::Request request = proto::parse_request(head.header, id);
-    check_sequence(request);
-    std::string message = co_await dispatch(request, head.body_len);
-    spdlog::info("{} {} ok {}", peer_, what, message);
-  } catch (const ProtocolError& e) {
-    refusal = e;
+    outcome = co_await answer(head);
+    co_await send_reply(outcome);
   } catch (const asio::system_error& e) {
     if (auto phase = watchdog_.fired()) {
       spdlog::info("{} {} fail timeout: {}", peer_, what, timeout_message(*phase));
@@ -232,32 +192,63 @@ asio::awaitable<void> Session::serve(const proto::FrameHead& head) {
     spdlog::info("{} {} fail internal: {}", peer_, what, log_safe(e.what()));
     throw;
   }
-  if (!refusal) co_return;
-  if (!hello_done_) closing_ = true;  // nothing but hello opens a session
-  if (refusal->code() == Errc::bad_frame) {
-    closing_ = true;  // the stream is no longer in step
-    id = 0;
+  if (outcome.refused) {
+    spdlog::info("{} {} fail {}: {}", peer_, what, to_string(*outcome.refused), outcome.log);
+  } else {
+    spdlog::info("{} {} ok {}", peer_, what, outcome.log);
   }
-  // A body still on its way (and a put body's checksum trailer) is read and
-  // dropped when small; a large one is not worth reading: reply and close instead.
-  if (reader_.in_body() || trailer_due_) {
-    if (reader_.body_remaining() <= options_.inline_put_max && !closing_) {
-      co_await reader_.skip_body();
-      if (trailer_due_) {
-        try {
-          co_await read_put_trailer(reader_, id, closing_);
-        } catch (const ProtocolError&) {
-          // Not the trailer: closing_ is set; the refusal still goes out first.
-        }
-      }
-    } else {
-      closing_ = true;
+  apply(outcome);
+}
+
+// One lookup in the op table and one permission check, then the op's handler.
+asio::awaitable<Outcome> Session::answer(const proto::FrameHead& head) {
+  std::uint64_t id = 0;
+  std::optional<ProtocolError> refusal;
+  try {
+    proto::Request request = proto::parse_request(head.header, id);
+    const OpRow& row = find_op(request.body);
+    refusal = request_permitted(row, SessionView{hello_done_, rights_}, head.body_len);
+    if (!refusal) {
+      RequestContext ctx{socket_, reader_, server_, peer_address_, id, head.body_len};
+      co_return co_await row.handler(ctx, request.body);
     }
+  } catch (const ProtocolError& e) {
+    refusal = e;
   }
-  nlohmann::json reply = proto::error_reply(id, refusal->code(), refusal->what());
-  co_await proto::write_frame(socket_, reply);
-  spdlog::info("{} {} fail {}: {}", peer_, what, to_string(refusal->code()), log_safe(refusal->what()));
-  if (closing_) linger_ = true;
+  co_return co_await refuse(head, id, *refusal);
+}
+
+// A refusal the handler did not answer itself. A body still on its way (and
+// a put body's checksum trailer) is read and dropped when small; a large one
+// is not worth reading: reply and close instead.
+asio::awaitable<Outcome> Session::refuse(const proto::FrameHead& head, std::uint64_t id, const ProtocolError& error) {
+  bool out_of_step = error.code() == Errc::bad_frame;  // the frame reader is lost
+  if (out_of_step) id = 0;
+  bool close = out_of_step || !hello_done_ || closing_;
+  bool trailer = put_trailer_follows(head);
+  if (!close && (reader_.in_body() || trailer)) {
+    close = !co_await discard_refused_body(reader_, id, trailer, server_.options.inline_put_max);
+  }
+  co_return refused(id, error, close);
+}
+
+asio::awaitable<void> Session::send_reply(Outcome& outcome) {
+  if (outcome.file) {
+    std::string head = proto::encode_frame_head(outcome.reply, outcome.file->info().size);
+    co_await outcome.file->send(socket_, head, reader_.next_header_buffered());
+  } else {
+    co_await proto::write_frame(socket_, outcome.reply, as_bytes(outcome.body));
+  }
+}
+
+void Session::apply(const Outcome& outcome) {
+  if (outcome.opened) {
+    hello_done_ = true;
+    rights_ = *outcome.opened;
+  }
+  if (outcome.refused && !hello_done_) closing_ = true;  // nothing but hello opens a session
+  if (outcome.close) closing_ = true;
+  if (outcome.refused && closing_) linger_ = true;
 }
 
 }  // namespace imgsh::server

@@ -1,8 +1,10 @@
 #pragma once
-// One client connection: read a request, handle it, reply; until bye or close.
+// One client connection: read a request, answer it, reply; until bye or close.
+// The session alone sends replies and changes its own state (hello done,
+// rights, closing), from the Outcome each handler returns.
 #include <cstdint>
-#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <asio/awaitable.hpp>
@@ -11,17 +13,16 @@
 #include "protocol/frame_stream.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/net_stream.hpp"
-#include "server/gatekeeper.hpp"
-#include "server/server_options.hpp"
+#include "server/outcome.hpp"
+#include "server/request_context.hpp"
 #include "server/session_watchdog.hpp"
-#include "server/store.hpp"
 
 namespace imgsh::server {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  // `gate` null: no tokens needed. A TLS stream is handshaken first thing in run().
-  Session(proto::NetStream socket, const Store& store, const ServerOptions& options, Gatekeeper* gate = nullptr);
+  // A TLS stream is handshaken first thing in run().
+  Session(proto::NetStream socket, const ServerContext& server);
 
   asio::awaitable<void> run();
   // Asks the session to end: at once when it waits for a request, otherwise
@@ -31,24 +32,37 @@ class Session : public std::enable_shared_from_this<Session> {
   const std::string& peer() const { return peer_; }
 
  private:
+  // How the conversation ended: the log's last word, and the error frame
+  // (id 0) still owed to the client, if any.
+  struct Ending {
+    std::string end = "closed";
+    std::optional<proto::ProtocolError> frame_error;
+  };
+
+  asio::awaitable<Ending> converse();
+  asio::awaitable<void> handshake();
+  asio::awaitable<void> serve_requests();
+  asio::awaitable<void> finish(Ending ending);
+  Ending ending_after(std::exception_ptr error);
+
   asio::awaitable<void> wait_for_request();
   asio::awaitable<void> serve(const proto::FrameHead& head);
-  asio::awaitable<std::string> dispatch(const proto::Request& request, std::uint64_t body_len);
-  void check_sequence(const proto::Request& request);
+  asio::awaitable<Outcome> answer(const proto::FrameHead& head);
+  asio::awaitable<Outcome> refuse(const proto::FrameHead& head, std::uint64_t id, const proto::ProtocolError& error);
+  asio::awaitable<void> send_reply(Outcome& outcome);
+  void apply(const Outcome& outcome);
   std::string timeout_message(SessionWatchdog::Phase phase) const;
 
   proto::NetStream socket_;
   proto::FrameReader<proto::NetStream> reader_;
-  const Store& store_;
-  const ServerOptions& options_;
+  ServerContext server_;
   std::string peer_;
-  Gatekeeper* gate_;
+  asio::ip::address peer_address_;
   Rights rights_ = Rights::read_write;
   bool hello_done_ = false;
   bool closing_ = false;
   bool idle_ = true;
   bool linger_ = false;  // closing on a refusal: let the last reply reach the client
-  bool trailer_due_ = false;  // a put body's checksum trailer is still to come
   SessionWatchdog watchdog_;
 };
 

@@ -14,7 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "protocol/file_transfer.hpp"
+#include "protocol/fd_io.hpp"
 
 namespace imgsh::server {
 namespace {

@@ -11,7 +11,7 @@
 #include <asio/write.hpp>
 
 #include "protocol/checksum.hpp"
-#include "protocol/file_transfer.hpp"
+#include "protocol/fd_io.hpp"
 #include "shell/protocol_trace.hpp"
 #include "shell/request_steps.hpp"
 

@@ -1,4 +1,4 @@
-#include "protocol/file_transfer.hpp"
+#include "server/file_sender.hpp"
 
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -8,12 +8,17 @@
 #include <array>
 #include <cerrno>
 #include <memory>
-#include <system_error>
 
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
-namespace imgsh::proto {
+#include "protocol/error_code.hpp"
+
+namespace imgsh::server {
+
+using proto::Errc;
+using proto::NetStream;
+using proto::ProtocolError;
 
 asio::awaitable<void> send_file_bytes(asio::ip::tcp::socket& socket, int fd, std::uint64_t offset, std::uint64_t count) {
   socket.native_non_blocking(true);
@@ -117,15 +122,4 @@ asio::awaitable<void> send_head_and_file(NetStream& stream, std::string_view hea
   co_await send_file_bytes(stream, fd, offset, count);
 }
 
-void write_all(int fd, std::span<const std::uint8_t> bytes) {
-  while (!bytes.empty()) {
-    ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw std::system_error(errno, std::generic_category(), "write");
-    }
-    bytes = bytes.subspan(static_cast<std::size_t>(n));
-  }
-}
-
-}  // namespace imgsh::proto
+}  // namespace imgsh::server

@@ -1,26 +1,24 @@
 #pragma once
-// Moving body bytes between files and a TCP socket, shared by both ends:
-// sendfile(2) for file -> socket (no user-space copy), write_all for the rest.
-// Over TLS the kernel cannot encrypt, so file bytes go through a user-space
-// chunk buffer instead (one per connection, see NetStream::chunk_buffer).
+// Sending a stored file's bytes to a client: sendfile(2) on plain TCP (no
+// user-space copy). Over TLS the kernel cannot encrypt, so file bytes go
+// through a user-space chunk buffer instead (one per connection, see
+// NetStream::chunk_buffer). Only the server sends files this way.
 #include <cstdint>
-#include <span>
 #include <string_view>
 
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
 
-#include "protocol/frame_stream.hpp"
 #include "protocol/net_stream.hpp"
 
-namespace imgsh::proto {
+namespace imgsh::server {
 
 // Sends exactly `count` bytes of `fd` starting at `offset`. Throws
 // asio::system_error on socket failure, ProtocolError(internal) if the file
 // ends early (the frame can then not be completed: close the connection).
 asio::awaitable<void> send_file_bytes(asio::ip::tcp::socket& socket, int fd, std::uint64_t offset, std::uint64_t count);
 // The same over either kind of stream: sendfile(2) on plain TCP, chunks through TLS.
-asio::awaitable<void> send_file_bytes(NetStream& stream, int fd, std::uint64_t offset, std::uint64_t count);
+asio::awaitable<void> send_file_bytes(proto::NetStream& stream, int fd, std::uint64_t offset, std::uint64_t count);
 
 // Sends `head` (a frame's prefix and header), then `count` bytes of `fd` from
 // `offset`: the header and the file's first bytes leave in one TCP segment, so
@@ -31,10 +29,7 @@ asio::awaitable<void> send_file_bytes(NetStream& stream, int fd, std::uint64_t o
 asio::awaitable<void> send_head_and_file(asio::ip::tcp::socket& socket, std::string_view head, int fd,
                                          std::uint64_t offset, std::uint64_t count, bool more_follows = false);
 // The same over either kind of stream; through TLS the header is written, then the file in chunks.
-asio::awaitable<void> send_head_and_file(NetStream& stream, std::string_view head, int fd, std::uint64_t offset,
+asio::awaitable<void> send_head_and_file(proto::NetStream& stream, std::string_view head, int fd, std::uint64_t offset,
                                          std::uint64_t count, bool more_follows = false);
 
-// write(2) all of `bytes`, retrying on EINTR and short writes.
-void write_all(int fd, std::span<const std::uint8_t> bytes);
-
-}  // namespace imgsh::proto
+}  // namespace imgsh::server

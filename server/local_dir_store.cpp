@@ -1,0 +1,258 @@
+#include "server/local_dir_store.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include "protocol/fd_io.hpp"
+#include "protocol/names.hpp"
+#include "protocol/unique_fd.hpp"
+#include "server/checksum_cache.hpp"
+#include "server/file_sender.hpp"
+
+namespace imgsh::server {
+namespace {
+
+using proto::Errc;
+
+std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
+
+std::string random_suffix() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+proto::FileInfo info_from_stat(const std::string& name, const struct stat& st) {
+  return {name, static_cast<std::uint64_t>(st.st_size), static_cast<std::int64_t>(st.st_mtime)};
+}
+
+// Throws invalid_name / unsupported_type. A name that passes has no '/' and
+// no leading '.', so it can only ever denote an entry of the root itself.
+void require_valid_name(const std::string& name) {
+  if (auto problem = proto::check_name(name)) throw StoreError(problem->code, problem->message);
+}
+
+// Reads the root's entries; closes the directory stream on every path.
+template <class F>
+void for_each_entry(int root_fd, F&& visit) {
+  UniqueFd dir_fd(::openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  DIR* dir = dir_fd ? ::fdopendir(dir_fd.get()) : nullptr;
+  if (!dir) throw StoreError(Errc::internal, errno_text("cannot read the root directory"));
+  dir_fd.release();
+  struct Closer {
+    DIR* d;
+    ~Closer() { ::closedir(d); }
+  } closer{dir};
+  while (const dirent* entry = ::readdir(dir)) visit(std::string_view(entry->d_name));
+}
+
+class LocalStoredFile final : public StoredFile {
+ public:
+  LocalStoredFile(UniqueFd fd, proto::FileInfo info) : fd_(std::move(fd)), info_(std::move(info)) {}
+  const proto::FileInfo& info() const override { return info_; }
+
+  asio::awaitable<void> send(proto::NetStream& stream, std::string_view head, bool more_follows) override {
+    try {
+      co_await send_head_and_file(stream, head, fd_.get(), 0, info_.size, more_follows);
+    } catch (const proto::ProtocolError& e) {
+      // The header promised more bytes than the file now has: the frame
+      // cannot be completed, so the connection must end (the client keeps nothing).
+      throw std::runtime_error(info_.name + ": " + e.what());
+    }
+  }
+
+ private:
+  UniqueFd fd_;
+  proto::FileInfo info_;
+};
+
+// Bytes go into a hidden temporary in the root; publish renames it to its
+// name with RENAME_NOREPLACE. Destroyed unpublished, it unlinks the temporary.
+class LocalUpload final : public UploadSink {
+ public:
+  LocalUpload(int root_fd, bool fsync, std::string name, std::string temp_name, UniqueFd fd)
+      : root_fd_(root_fd), fsync_(fsync), name_(std::move(name)), temp_name_(std::move(temp_name)), fd_(std::move(fd)) {}
+  LocalUpload(const LocalUpload&) = delete;
+  LocalUpload& operator=(const LocalUpload&) = delete;
+  ~LocalUpload() override {
+    if (done_) return;
+    fd_.reset();
+    ::unlinkat(root_fd_, temp_name_.c_str(), 0);
+  }
+
+  asio::awaitable<void> write(std::span<const std::uint8_t> bytes) override {
+    try {
+      proto::write_all(fd_.get(), bytes);
+    } catch (const std::system_error& e) {
+      if (e.code().value() == ENOSPC || e.code().value() == EDQUOT) {
+        throw StoreError(Errc::no_space, name_ + ": the server's disk is full");
+      }
+      throw StoreError(Errc::internal, name_ + ": " + e.what());
+    }
+    co_return;
+  }
+
+  asio::awaitable<proto::FileInfo> publish(std::string xxh3) override {
+    struct stat st {};
+    if (::fstat(fd_.get(), &st) != 0) throw StoreError(Errc::internal, errno_text(name_ + ": fstat"));
+    // Written on the temporary, so a get of the new file never hashes it.
+    if (!xxh3.empty()) cache_checksum(fd_.get(), st, xxh3);
+    if (fsync_ && ::fsync(fd_.get()) != 0) {
+      throw StoreError(errno == ENOSPC ? Errc::no_space : Errc::internal, errno_text(name_ + ": fsync"));
+    }
+    // RENAME_NOREPLACE fails with EEXIST if the name appeared meanwhile: of two
+    // racing uploads exactly one wins. Filesystems without it get link+unlink.
+    int rc = ::renameat2(root_fd_, temp_name_.c_str(), root_fd_, name_.c_str(), RENAME_NOREPLACE);
+    if (rc != 0 && errno == EINVAL) {
+      rc = ::linkat(root_fd_, temp_name_.c_str(), root_fd_, name_.c_str(), 0);
+      if (rc == 0) ::unlinkat(root_fd_, temp_name_.c_str(), 0);
+    }
+    if (rc != 0) {
+      if (errno == EEXIST) throw StoreError(Errc::exists, name_ + ": already exists on the server");
+      throw StoreError(Errc::internal, errno_text(name_ + ": cannot publish"));
+    }
+    done_ = true;
+    fd_.reset();
+    if (fsync_) ::fsync(root_fd_);
+    proto::FileInfo info = info_from_stat(name_, st);
+    info.xxh3 = std::move(xxh3);
+    co_return info;
+  }
+
+ private:
+  int root_fd_;
+  bool fsync_;
+  std::string name_;
+  std::string temp_name_;
+  UniqueFd fd_;
+  bool done_ = false;
+};
+
+class LocalDirStore final : public Storage {
+ public:
+  explicit LocalDirStore(const LocalStoreOptions& options) : root_(options.root), fsync_(options.fsync) {
+    root_fd_.reset(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!root_fd_) throw std::runtime_error(errno_text("cannot open root " + root_.string()));
+  }
+
+  void lock_root() {
+    if (::flock(root_fd_.get(), LOCK_EX | LOCK_NB) != 0) {
+      if (errno == EWOULDBLOCK) throw std::runtime_error("another imgsrv is already serving " + root_.string());
+      throw std::runtime_error(errno_text("cannot lock root " + root_.string()));
+    }
+  }
+
+  // Only after lock_root(): no other server's upload can be in progress.
+  int remove_stale_temporaries() {
+    int removed = 0;
+    for_each_entry(root_fd_.get(), [&](std::string_view name) {
+      if (name.starts_with(kTempPrefix) && ::unlinkat(root_fd_.get(), std::string(name).c_str(), 0) == 0) ++removed;
+    });
+    return removed;
+  }
+
+  asio::awaitable<Listing> list(std::string prefix, std::uint64_t limit) const override {
+    Listing listing;
+    auto& files = listing.files;
+    for_each_entry(root_fd_.get(), [&](std::string_view entry) {
+      if (!entry.starts_with(prefix) || proto::check_name(entry)) return;
+      std::string name(entry);
+      struct stat st {};
+      if (::fstatat(root_fd_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
+        files.push_back(info_from_stat(name, st));
+      }
+    });
+    std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+    listing.truncated = limit > 0 && files.size() > limit;
+    if (listing.truncated) files.resize(limit);
+    co_return listing;
+  }
+
+  asio::awaitable<proto::FileInfo> stat(std::string name) const override { co_return open_file(name)->info(); }
+
+  asio::awaitable<std::unique_ptr<StoredFile>> open(std::string name) const override { co_return open_file(name); }
+
+  asio::awaitable<void> check_upload(std::string name, std::uint64_t size) const override {
+    check_free(name, size);
+    co_return;
+  }
+
+  asio::awaitable<std::unique_ptr<UploadSink>> begin_upload(std::string name, std::uint64_t size) const override {
+    check_free(name, size);
+    for (int attempt = 0; attempt < 8; ++attempt) {
+      std::string temp = std::string(kTempPrefix) + random_suffix();
+      int fd = ::openat(root_fd_.get(), temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+      if (fd >= 0) co_return std::make_unique<LocalUpload>(root_fd_.get(), fsync_, name, std::move(temp), UniqueFd(fd));
+      if (errno != EEXIST) {
+        if (errno == ENOSPC || errno == EDQUOT) throw StoreError(Errc::no_space, name + ": no space for a temporary file");
+        throw StoreError(Errc::internal, errno_text("cannot create a temporary file"));
+      }
+    }
+    throw StoreError(Errc::internal, "cannot create a unique temporary file");
+  }
+
+ private:
+  std::unique_ptr<LocalStoredFile> open_file(const std::string& name) const {
+    require_valid_name(name);
+    UniqueFd fd(::openat(root_fd_.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+    // ELOOP: a symbolic link, never followed; anything else unexpected is ours.
+    if (!fd && errno != ENOENT && errno != ELOOP && errno != ENOTDIR) {
+      throw StoreError(Errc::internal, errno_text(name + ": cannot open"));
+    }
+    struct stat st {};
+    if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      throw StoreError(Errc::not_found, name + ": no such file on the server");
+    }
+    proto::FileInfo info = info_from_stat(name, st);
+    try {
+      info.xxh3 = file_checksum(fd.get(), st);
+    } catch (const std::exception& e) {
+      throw StoreError(Errc::internal, name + ": cannot read: " + e.what());
+    }
+    return std::make_unique<LocalStoredFile>(std::move(fd), std::move(info));
+  }
+
+  // A valid name, not taken, and room for `size` bytes (statvfs).
+  void check_free(const std::string& name, std::uint64_t size) const {
+    require_valid_name(name);
+    struct stat st {};
+    if (::fstatat(root_fd_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      throw StoreError(Errc::exists, name + ": already exists on the server");
+    }
+    if (errno != ENOENT) throw StoreError(Errc::internal, errno_text(name));
+    struct statvfs vfs {};
+    if (::fstatvfs(root_fd_.get(), &vfs) == 0) {
+      std::uint64_t free_bytes = static_cast<std::uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+      if (size > free_bytes) {
+        throw StoreError(Errc::no_space, name + ": " + std::to_string(size) + " bytes do not fit in the " +
+                                             std::to_string(free_bytes) + " bytes free on the server");
+      }
+    }
+  }
+
+  std::filesystem::path root_;
+  UniqueFd root_fd_;
+  bool fsync_;
+};
+
+}  // namespace
+
+OpenedLocalStore open_local_store(const LocalStoreOptions& options) {
+  auto store = std::make_unique<LocalDirStore>(options);
+  store->lock_root();
+  int removed = store->remove_stale_temporaries();
+  return {std::move(store), removed};
+}
+
+}  // namespace imgsh::server

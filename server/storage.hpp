@@ -1,0 +1,75 @@
+#pragma once
+// Where the stored images live, behind one interface, so a second backend (a
+// shared directory, an object store) plugs in without touching the handlers.
+// Every call is an awaitable: a backend may move slow work (hashing a whole
+// file, a network round trip) off the I/O threads later without changing its
+// callers; the local directory store does its work inline for now.
+// Refusals are thrown as StoreError with their wire code (invalid_name,
+// unsupported_type, not_found, exists, no_space, internal).
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <asio/awaitable.hpp>
+
+#include "protocol/error_code.hpp"
+#include "protocol/messages.hpp"
+#include "protocol/net_stream.hpp"
+
+namespace imgsh::server {
+
+using StoreError = proto::ProtocolError;
+
+// A listing, sorted bytewise by name; `truncated` says whether more matched.
+struct Listing {
+  std::vector<proto::FileInfo> files;
+  bool truncated = false;
+};
+
+// A stored file opened for reading. It sends itself, because only the
+// backend knows the fastest way (sendfile(2) from a local directory).
+class StoredFile {
+ public:
+  virtual ~StoredFile() = default;
+  // Name, size, mtime and checksum, as of the open.
+  virtual const proto::FileInfo& info() const = 0;
+  // Sends `head` (a frame's prefix and header) and then exactly info().size
+  // bytes. `more_follows`: another reply comes right after (small replies
+  // may then share TCP segments). Throws std::runtime_error when the file
+  // ended early (the frame cannot be completed: close the connection), and
+  // asio::system_error when the connection fails.
+  virtual asio::awaitable<void> send(proto::NetStream& stream, std::string_view head, bool more_follows) = 0;
+};
+
+// One upload in progress. Destroying it without publish() aborts it: nothing
+// of it remains in the store.
+class UploadSink {
+ public:
+  virtual ~UploadSink() = default;
+  virtual asio::awaitable<void> write(std::span<const std::uint8_t> bytes) = 0;  // no_space, internal
+  // Makes the bytes visible under the name, never replacing a stored file:
+  // of two racing uploads of one name exactly one publishes, the other gets
+  // exists. `xxh3` is the verified checksum of the bytes, kept with the file.
+  virtual asio::awaitable<proto::FileInfo> publish(std::string xxh3) = 0;
+};
+
+class Storage {
+ public:
+  virtual ~Storage() = default;
+  // Stored images whose names start with `prefix`; at most `limit` (0: all).
+  // Never lists hidden names, temporaries, links or anything but regular files.
+  virtual asio::awaitable<Listing> list(std::string prefix, std::uint64_t limit) const = 0;
+  // A stored file's facts, with its checksum. Throws not_found.
+  virtual asio::awaitable<proto::FileInfo> stat(std::string name) const = 0;
+  virtual asio::awaitable<std::unique_ptr<StoredFile>> open(std::string name) const = 0;  // not_found
+  // Whether an upload of `size` bytes under `name` could start now: a valid
+  // name, not stored yet, room for it. Creates nothing.
+  virtual asio::awaitable<void> check_upload(std::string name, std::uint64_t size) const = 0;
+  // check_upload, then the sink the bytes go into.
+  virtual asio::awaitable<std::unique_ptr<UploadSink>> begin_upload(std::string name, std::uint64_t size) const = 0;
+};
+
+}  // namespace imgsh::server

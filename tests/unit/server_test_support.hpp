@@ -1,0 +1,69 @@
+#pragma once
+// Shared by the server's unit tests: a scratch directory, a local store in
+// it, and running an awaitable to completion on a private io_context.
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <asio/co_spawn.hpp>
+#include <asio/io_context.hpp>
+#include <asio/use_future.hpp>
+
+#include "protocol/checksum.hpp"
+#include "server/local_dir_store.hpp"
+
+namespace imgsh::server::testing {
+
+// A fresh directory under the system's temporary directory, removed with everything in it.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    static std::atomic<int> counter{0};
+    path_ = std::filesystem::temp_directory_path() /
+            ("imgsrv-unit-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+  // Every entry, hidden ones included, sorted.
+  std::vector<std::string> entries() const {
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(path_)) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Runs `work` on its own io_context until it completes; rethrows what it throws.
+template <class T>
+T run_awaitable(asio::awaitable<T> work) {
+  asio::io_context io;
+  auto result = asio::co_spawn(io, std::move(work), asio::use_future);
+  io.run();
+  return result.get();
+}
+
+inline std::vector<std::uint8_t> bytes_of(const std::string& text) { return {text.begin(), text.end()}; }
+
+inline std::string xxh3_of(const std::vector<std::uint8_t>& bytes) {
+  proto::Xxh3Hasher hasher;
+  hasher.update(bytes);
+  return hasher.hex();
+}
+
+}  // namespace imgsh::server::testing

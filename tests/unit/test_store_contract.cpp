@@ -1,0 +1,228 @@
+// The Storage contract (server/storage.hpp), as TYPED tests: every backend
+// runs the same suite through a small fixture type that makes one store and
+// can plant entries behind its back. Today there is one backend, the local
+// directory; a shared or object-store backend adds its fixture to Backends.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <latch>
+#include <optional>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "server/local_dir_store.hpp"
+#include "server_test_support.hpp"
+
+namespace imgsh::server {
+namespace {
+
+using proto::Errc;
+using testing::ScratchDir;
+using testing::bytes_of;
+using testing::run_awaitable;
+using testing::xxh3_of;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+// The local directory store, fsync off (the contract does not depend on it).
+class LocalDirBackend {
+ public:
+  static constexpr const char* kName = "LocalDir";
+  LocalDirBackend() : store_(open_local_store({dir_.path(), false}).store) {}
+  Storage& store() { return *store_; }
+  // Every entry the backend holds, whatever it is (leftovers show here).
+  std::vector<std::string> raw_entries() const { return dir_.entries(); }
+  void plant_file(const std::string& name, const std::string& content) {
+    std::ofstream(dir_.path() / name, std::ios::binary) << content;
+  }
+  void plant_directory(const std::string& name) { std::filesystem::create_directory(dir_.path() / name); }
+  void plant_symlink(const std::string& name, const std::filesystem::path& target) {
+    std::filesystem::create_symlink(target, dir_.path() / name);
+  }
+  std::filesystem::path outside_file() {
+    std::ofstream(outside_.path() / "secret.png", std::ios::binary) << "outside";
+    return outside_.path() / "secret.png";
+  }
+
+ private:
+  ScratchDir dir_;
+  ScratchDir outside_;
+  std::unique_ptr<Storage> store_;
+};
+
+template <class Backend>
+class StoreContract : public ::testing::Test {
+ protected:
+  Storage& store() { return backend_.store(); }
+
+  proto::FileInfo put(const std::string& name, const std::string& content) {
+    auto bytes = bytes_of(content);
+    return run_awaitable([&]() -> asio::awaitable<proto::FileInfo> {
+      auto sink = co_await store().begin_upload(name, bytes.size());
+      co_await sink->write(bytes);
+      co_return co_await sink->publish(xxh3_of(bytes));
+    }());
+  }
+  std::vector<std::string> names(const std::string& prefix = "", std::uint64_t limit = 0) {
+    Listing listing = run_awaitable(store().list(prefix, limit));
+    std::vector<std::string> out;
+    for (const auto& f : listing.files) out.push_back(f.name);
+    return out;
+  }
+  // The error code `work` is refused with; nothing when it succeeds.
+  template <class T>
+  std::optional<Errc> refusal(asio::awaitable<T> work) {
+    try {
+      run_awaitable(std::move(work));
+    } catch (const StoreError& e) {
+      return e.code();
+    }
+    return std::nullopt;
+  }
+
+  Backend backend_;
+};
+
+using Backends = ::testing::Types<LocalDirBackend>;
+struct BackendName {
+  template <class Backend>
+  static std::string GetName(int) {
+    return Backend::kName;
+  }
+};
+TYPED_TEST_SUITE(StoreContract, Backends, BackendName);
+
+TYPED_TEST(StoreContract, PublishedFileIsListedStattedAndOpenedWithItsChecksum) {
+  proto::FileInfo stored = this->put("cat.png", "png bytes");
+  EXPECT_EQ(stored.name, "cat.png");
+  EXPECT_EQ(stored.size, 9u);
+  EXPECT_EQ(stored.xxh3, xxh3_of(bytes_of("png bytes")));
+  proto::FileInfo info = run_awaitable(this->store().stat("cat.png"));
+  EXPECT_EQ(info.size, 9u);
+  EXPECT_EQ(info.xxh3, stored.xxh3);
+  auto file = run_awaitable(this->store().open("cat.png"));
+  EXPECT_EQ(file->info().xxh3, stored.xxh3);
+  EXPECT_THAT(this->names(), ElementsAre("cat.png"));
+  EXPECT_THAT(this->backend_.raw_entries(), ElementsAre("cat.png"));
+}
+
+TYPED_TEST(StoreContract, ExistingNameIsRefusedByCheckUploadBeginUploadAndPublish) {
+  // A sink begun while the name was free loses to one published meanwhile.
+  auto bytes = bytes_of("second");
+  auto late = run_awaitable(this->store().begin_upload("dog.jpg", bytes.size()));
+  this->put("dog.jpg", "first");
+  EXPECT_EQ(this->refusal(this->store().check_upload("dog.jpg", 10)), Errc::exists);
+  EXPECT_EQ(this->refusal(this->store().begin_upload("dog.jpg", 10)), Errc::exists);
+  run_awaitable(late->write(bytes));
+  EXPECT_EQ(this->refusal(late->publish(xxh3_of(bytes))), Errc::exists);
+  late.reset();
+  EXPECT_EQ(run_awaitable(this->store().stat("dog.jpg")).size, 5u);  // the first one stays
+  EXPECT_THAT(this->backend_.raw_entries(), ElementsAre("dog.jpg"));
+}
+
+TYPED_TEST(StoreContract, TwoRacingUploadsOfOneNameGiveExactlyOneWinner) {
+  constexpr int kRacers = 8;
+  std::latch all_begun(kRacers);
+  std::atomic<int> winners{0};
+  std::atomic<int> exists{0};
+  std::vector<std::thread> racers;
+  for (int i = 0; i < kRacers; ++i) {
+    racers.emplace_back([&, i] {
+      auto bytes = bytes_of("racer " + std::to_string(i));
+      try {
+        auto sink = run_awaitable(this->store().begin_upload("race.png", bytes.size()));
+        run_awaitable(sink->write(bytes));
+        all_begun.arrive_and_wait();  // every racer holds a sink before anyone publishes
+        run_awaitable(sink->publish(xxh3_of(bytes)));
+        ++winners;
+      } catch (const StoreError& e) {
+        if (e.code() == Errc::exists) ++exists;
+      }
+    });
+  }
+  for (auto& t : racers) t.join();
+  EXPECT_EQ(winners.load(), 1);
+  EXPECT_EQ(exists.load(), kRacers - 1);
+  EXPECT_THAT(this->backend_.raw_entries(), ElementsAre("race.png"));  // the losers left nothing
+}
+
+TYPED_TEST(StoreContract, DestroyingAnUnpublishedSinkLeavesNothing) {
+  auto bytes = bytes_of("half a file");
+  {
+    auto sink = run_awaitable(this->store().begin_upload("half.png", 100));
+    run_awaitable(sink->write(bytes));
+    EXPECT_THAT(this->names(), IsEmpty());  // never visible before publish
+  }
+  EXPECT_THAT(this->backend_.raw_entries(), IsEmpty());
+  EXPECT_EQ(this->refusal(this->store().stat("half.png")), Errc::not_found);
+  this->put("half.png", "whole");  // the name is free again
+  EXPECT_THAT(this->names(), ElementsAre("half.png"));
+}
+
+TYPED_TEST(StoreContract, InvalidNamesAreRefusedEverywhereAndCreateNothing) {
+  const std::pair<std::string, Errc> cases[] = {
+      {"../escape.png", Errc::invalid_name}, {"a/b.png", Errc::invalid_name},   {".hidden.png", Errc::invalid_name},
+      {"", Errc::invalid_name},              {"notes.txt", Errc::unsupported_type}, {"cat.png.sh", Errc::unsupported_type},
+  };
+  for (const auto& [name, code] : cases) {
+    SCOPED_TRACE(name);
+    EXPECT_EQ(this->refusal(this->store().stat(name)), code);
+    EXPECT_EQ(this->refusal(this->store().open(name)), code);
+    EXPECT_EQ(this->refusal(this->store().check_upload(name, 10)), code);
+    EXPECT_EQ(this->refusal(this->store().begin_upload(name, 10)), code);
+  }
+  EXPECT_THAT(this->backend_.raw_entries(), IsEmpty());
+}
+
+TYPED_TEST(StoreContract, MissingNamesAreNotFound) {
+  EXPECT_EQ(this->refusal(this->store().stat("missing.png")), Errc::not_found);
+  EXPECT_EQ(this->refusal(this->store().open("missing.jpg")), Errc::not_found);
+  EXPECT_EQ(this->refusal(this->store().check_upload("missing.jpg", 1)), std::nullopt);
+}
+
+TYPED_TEST(StoreContract, ListingIsBytewiseWithPrefixLimitAndTruncatedFlag) {
+  for (const char* name : {"b.png", "a.jpg", "B.png", "ab.png", "c.jpeg"}) this->put(name, "x");
+  EXPECT_THAT(this->names(), ElementsAre("B.png", "a.jpg", "ab.png", "b.png", "c.jpeg"));
+  EXPECT_THAT(this->names("a"), ElementsAre("a.jpg", "ab.png"));
+  EXPECT_THAT(this->names("zz"), IsEmpty());
+  Listing two = run_awaitable(this->store().list("", 2));
+  ASSERT_EQ(two.files.size(), 2u);
+  EXPECT_EQ(two.files[1].name, "a.jpg");
+  EXPECT_TRUE(two.truncated);
+  EXPECT_FALSE(run_awaitable(this->store().list("", 5)).truncated);
+  EXPECT_FALSE(run_awaitable(this->store().list("", 0)).truncated);
+  Listing prefixed = run_awaitable(this->store().list("a", 1));
+  EXPECT_EQ(prefixed.files.size(), 1u);
+  EXPECT_TRUE(prefixed.truncated);
+}
+
+TYPED_TEST(StoreContract, TemporariesDotfilesAndOtherEntriesAreNeverListed) {
+  this->put("shown.png", "x");
+  this->backend_.plant_file(std::string(kTempPrefix) + "0123456789abcdef", "partial");
+  this->backend_.plant_file(".hidden.png", "x");
+  this->backend_.plant_file("notes.txt", "x");
+  this->backend_.plant_directory("folder.png");
+  EXPECT_THAT(this->names(), ElementsAre("shown.png"));
+  EXPECT_EQ(this->refusal(this->store().open("folder.png")), Errc::not_found);
+}
+
+TYPED_TEST(StoreContract, SymlinksAreNeverFollowedListedServedOrReplaced) {
+  this->put("real.png", "real");
+  std::filesystem::path outside = this->backend_.outside_file();
+  this->backend_.plant_symlink("link.png", "real.png");
+  this->backend_.plant_symlink("escape.png", outside);
+  EXPECT_THAT(this->names(), ElementsAre("real.png"));
+  EXPECT_EQ(this->refusal(this->store().stat("link.png")), Errc::not_found);
+  EXPECT_EQ(this->refusal(this->store().open("escape.png")), Errc::not_found);
+  EXPECT_EQ(this->refusal(this->store().check_upload("escape.png", 3)), Errc::exists);
+  EXPECT_EQ(this->refusal(this->store().begin_upload("escape.png", 3)), Errc::exists);
+  std::ifstream in(outside);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "outside");  // the target was never written
+  EXPECT_THAT(this->backend_.raw_entries(), ElementsAre("escape.png", "link.png", "real.png"));
+}
+
+}  // namespace
+}  // namespace imgsh::server
