@@ -7,11 +7,14 @@ packages=(
   build-essential cmake pkg-config g++
   libasio-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libedit-dev libssl-dev libxxhash-dev libcli11-dev
+  libsystemd-dev
   python3 libjpeg-turbo-progs socat
   # tests: completion scripts (zsh/fish -n, bash-completion), pty sessions, the fuzz
   # target (clang + libFuzzer runtime), network namespaces, TLS certificates, checksums,
-  # the durability test (strace)
+  # the durability test (strace), man pages (mandoc -Tlint), the systemd unit
+  # (systemd-analyze: not in a minimal Debian 12 image), make deb (file, for cpack)
   zsh fish bash-completion tmux clang-14 libclang-rt-14-dev iproute2 openssl xxhash strace
+  mandoc systemd file
 )
 
 missing=()
