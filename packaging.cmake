@@ -1,10 +1,8 @@
 # `cpack -G DEB` (make deb): one .deb with both programs, their completions and man
 # pages, the systemd unit and the example options file: everything `cmake --install`
 # puts under the prefix. Configure with -DCMAKE_INSTALL_PREFIX=/usr so the unit's
-# ExecStart names the packaged binary (make deb does).
-set(IMGSH_PACKAGE_CONTACT "imgsh maintainers <imgsh@localhost>" CACHE STRING
-    "the .deb's Maintainer field")
-
+# ExecStart names the packaged binary (make deb does). IMGSH_PACKAGE_CONTACT (the
+# Maintainer) is set in deploy/, which also writes the package's changelog.
 set(CPACK_PACKAGE_NAME imgsh)
 set(CPACK_PACKAGE_VENDOR "the imgsh project")
 set(CPACK_PACKAGE_CONTACT "${IMGSH_PACKAGE_CONTACT}")
