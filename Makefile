@@ -3,9 +3,12 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# Warnings are errors in every build made here (and so in CI), not in a packager's
+# plain `cmake` build, where IMGSH_WERROR is off.
+DEV_FLAGS := -DIMGSH_WERROR=ON
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build run test check asan tsan bench clean
+.PHONY: all deps build run test check release deb asan tsan bench clean
 
 all: build
 
@@ -13,7 +16,7 @@ deps:
 	@scripts/deps.sh
 
 build: deps
-	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+	cmake -S . -B $(BUILD) $(DEV_FLAGS) $(CMAKE_FLAGS)
 	cmake --build $(BUILD) -j$(JOBS)
 
 run: build
@@ -22,8 +25,19 @@ run: build
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
 
-# What CI runs (.ci/run): the suite, then the suite again under ASan+UBSan and under TSan.
-check: test asan tsan
+# What CI runs (.ci/run): the suite, a Release build of the programs (g++ warns
+# differently at -O3), then the suite again under ASan+UBSan and under TSan.
+check: test release asan tsan
+
+# The programs, man pages and unit as released (-O3, no tests), laid out for /usr.
+release: deps
+	cmake -S . -B build-release $(DEV_FLAGS) -DCMAKE_BUILD_TYPE=Release -DIMGSH_TESTS=OFF \
+	  -DCMAKE_INSTALL_PREFIX=/usr -DIMGSH_SYSTEMD_UNIT_DIR=/lib/systemd/system
+	cmake --build build-release -j$(JOBS)
+
+# A Debian package of the Release build: build-release/imgsh_VERSION_ARCH.deb.
+deb: release
+	cd build-release && cpack -G DEB
 
 # Sanitizer builds of the whole suite.
 asan:
@@ -38,4 +52,4 @@ bench: build
 	tests/bench/run_bench.sh $(BENCH_ARGS)
 
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-release build-asan build-tsan

@@ -9,12 +9,15 @@ packages=(
   libgtest-dev libgmock-dev libedit-dev libssl-dev libxxhash-dev libcli11-dev
   # image validation: PNG, JPEG (the libjpeg API, for its streaming source), EXIF
   libspng-dev libjpeg62-turbo-dev libexif-dev zlib1g-dev
+  libsystemd-dev  # sd_notify
   python3 libjpeg-turbo-progs socat
   # tests: completion scripts (zsh/fish -n, bash-completion), pty sessions, the fuzz
   # target (clang + libFuzzer runtime), network namespaces, TLS certificates, checksums,
   # the durability test (strace), test images and their outside referee (imagemagick,
-  # netpbm)
+  # netpbm), man pages (mandoc -Tlint), the systemd unit (systemd-analyze: not in a
+  # minimal Debian 12 image), make deb (file, for cpack)
   zsh fish bash-completion tmux clang-14 libclang-rt-14-dev iproute2 openssl xxhash strace imagemagick netpbm
+  mandoc systemd file
   # the scale-out test (tests/scaleout): a one-machine Ceph cluster, CephFS through
   # ceph-fuse, HAProxy in front of the servers; monmaptool is in ceph-base, umount in mount
   ceph-mon ceph-mgr ceph-osd ceph-mds ceph-fuse ceph-common ceph-base haproxy mount

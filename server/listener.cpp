@@ -16,6 +16,7 @@
 #include "protocol/frame_stream.hpp"
 #include "server/graceful_close.hpp"
 #include "server/session.hpp"
+#include "server/systemd_notify.hpp"
 
 namespace imgsh::server {
 namespace {
@@ -137,6 +138,7 @@ void Listener::remove(Session* session) {
 
 void Listener::begin_shutdown(int signal_number) {
   spdlog::info("signal {}: no new connections; finishing requests in progress", signal_number);
+  notify_stopping();  // here, where shutdown begins: a signal_set of main's own could miss the signal
   stopping_ = true;
   asio::error_code ec;
   acceptor_.close(ec);

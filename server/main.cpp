@@ -21,6 +21,7 @@
 #include "server/logging.hpp"
 #include "server/security_notes.hpp"
 #include "server/server_options.hpp"
+#include "server/systemd_notify.hpp"
 #include "server/tls_context.hpp"
 #include "server/token_add.hpp"
 
@@ -52,13 +53,14 @@ void raise_descriptor_limit(std::size_t max_sessions) {
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);  // a vanished client is an error to log, not a death
+  std::signal(SIGHUP, SIG_IGN);   // reload comes later; until then `systemctl reload` must not kill
   ServerOptions options;
   std::string port_text;
   std::string root = ".";
   CLI::App app{"imgsrv: stores JPEG and PNG files and serves them to imgsh clients"};
   app.set_version_flag("--version", "imgsrv " IMGSH_VERSION);
   app.name("imgsrv");
-  app.add_option("PORT", port_text, "TCP port to listen on (1-65535)")->type_name("");
+  app.add_option("PORT", port_text, "TCP port to listen on (1-65535; 0: any free port, named in the log)")->type_name("");
   app.add_option("--root", root, "directory of the stored images (default: the current directory)")->type_name("DIR");
   app.add_option("--bind", options.bind, "address to listen on (default: all interfaces, IPv6 and IPv4)")
       ->type_name("ADDR");
@@ -110,8 +112,8 @@ int main(int argc, char** argv) {
   if (token_add.chosen()) return token_add.run();
   if (port_text.empty()) return fail("PORT is required (see imgsrv --help)");
   if (options.tls_cert.empty() != options.tls_key.empty()) return fail("--tls-cert and --tls-key go together");
-  auto port = imgsh::proto::parse_port(port_text);
-  if (!port) return fail("invalid port '" + port_text + "': must be a number from 1 to 65535");
+  auto port = imgsh::proto::parse_listen_port(port_text);
+  if (!port) return fail("invalid port '" + port_text + "': must be a number from 0 (any free port) to 65535");
   options.port = *port;
   if (options.max_sessions == 0) return fail("--max-sessions must be at least 1");
   options.root = root;
@@ -154,6 +156,7 @@ int main(int argc, char** argv) {
       spdlog::info("removed {} stale temporary files left by an earlier run", opened.stale_removed);
     }
     listener.start(*opened.store);
+    imgsh::server::notify_ready(ep.port());
     std::vector<std::thread> workers;
     for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&io] { io.run(); });
     io.run();

@@ -92,7 +92,10 @@ unsigned char LineEditor::complete(EditLine* el) {
     return CC_REFRESH_BEEP;
   }
   // A second Tab with nothing left to add: show the candidates.
-  std::string listing = "\n" + format_columns(result.shown, terminal_width());
+  // Appended, not "\n" + ...: g++ 12 at -O3 reports a false -Wrestrict for a literal
+  // plus a temporary std::string (GCC bug 105329).
+  std::string listing = "\n";
+  listing += format_columns(result.shown, terminal_width());
   if (result.truncated) listing += "(the first " + std::to_string(result.shown.size()) + "; type more of the name)\n";
   std::fputs(listing.c_str(), stdout);
   std::fflush(stdout);

@@ -162,7 +162,10 @@ inline Stream make_stream(const std::vector<std::size_t>& body_sizes) {
   Stream s;
   std::uint64_t id = 1;
   for (std::size_t size : body_sizes) {
-    json header = {{"op", "put"}, {"id", id}, {"name", "f" + std::to_string(id) + ".png"}, {"size", size}};
+    std::string name = "f";  // appended: "f" + std::to_string() trips g++ 12's false -Wrestrict at -O3
+    name += std::to_string(id);
+    name += ".png";
+    json header = {{"op", "put"}, {"id", id}, {"name", name}, {"size", size}};
     Bytes body = pattern(size, static_cast<std::uint8_t>(id));
     append(s.bytes, frame(header, body));
     s.frames.push_back(Frame{header, size, body});
