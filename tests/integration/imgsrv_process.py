@@ -2,7 +2,7 @@
 systemd starts it: extra environment (NOTIFY_SOCKET), no port chosen in advance, and
 the bound port learned from the start-up log line. Every wait has a deadline.
 
-Used by test_listen_port and test_systemd_notify; harness.Server picks its port
+Used by test_listen_port and test_systemd_notify; procs.Server picks its port
 itself and knows nothing of the environment, hence this small launcher."""
 
 import os
@@ -12,9 +12,10 @@ import subprocess
 import tempfile
 import time
 
-from harness import HOST, IMGSRV
+from procs import IMGSRV
+from wire import HOST
 
-START_TIMEOUT = 8.0  # as harness.SERVER_START_TIMEOUT: slack for a loaded machine
+START_TIMEOUT = 8.0  # as procs.SERVER_START_TIMEOUT: slack for a loaded machine
 STOP_TIMEOUT = 10.0
 
 # "imgsrv 0.1.0 listening on 127.0.0.1 port 40123, root /tmp/..., 2 threads"

@@ -6,7 +6,7 @@ import socket
 import tempfile
 import unittest
 
-from harness import HOST
+from wire import HOST
 from imgsrv_process import ImgsrvProcess
 
 

@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import IMGSH, IMGSRV, SOURCE_ROOT
+from procs import IMGSH, IMGSRV, SOURCE_ROOT
 
 MAN = os.path.join(SOURCE_ROOT, "man")
 PAGES = {"imgsh": os.path.join(MAN, "imgsh.1"), "imgsrv": os.path.join(MAN, "imgsrv.8")}

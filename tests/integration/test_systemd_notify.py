@@ -13,7 +13,8 @@ import tempfile
 import time
 import unittest
 
-from harness import HOST, IMGSRV
+from procs import IMGSRV
+from wire import HOST
 from imgsrv_process import ImgsrvProcess
 
 MESSAGE_TIMEOUT = 8.0
