@@ -1,9 +1,7 @@
 #include "server/local_dir_store.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -11,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <random>
 
 #include "protocol/fd_io.hpp"
@@ -18,6 +17,8 @@
 #include "protocol/unique_fd.hpp"
 #include "server/checksum_cache.hpp"
 #include "server/file_sender.hpp"
+#include "server/root_claim.hpp"
+#include "server/root_entries.hpp"
 
 namespace imgsh::server {
 namespace {
@@ -41,20 +42,6 @@ proto::FileInfo info_from_stat(const std::string& name, const struct stat& st) {
 // no leading '.', so it can only ever denote an entry of the root itself.
 void require_valid_name(const std::string& name) {
   if (auto problem = proto::check_name(name)) throw StoreError(problem->code, problem->message);
-}
-
-// Reads the root's entries; closes the directory stream on every path.
-template <class F>
-void for_each_entry(int root_fd, F&& visit) {
-  UniqueFd dir_fd(::openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  DIR* dir = dir_fd ? ::fdopendir(dir_fd.get()) : nullptr;
-  if (!dir) throw StoreError(Errc::internal, errno_text("cannot read the root directory"));
-  dir_fd.release();
-  struct Closer {
-    DIR* d;
-    ~Closer() { ::closedir(d); }
-  } closer{dir};
-  while (const dirent* entry = ::readdir(dir)) visit(std::string_view(entry->d_name));
 }
 
 class LocalStoredFile final : public StoredFile {
@@ -112,9 +99,12 @@ class LocalUpload final : public UploadSink {
       throw StoreError(errno == ENOSPC ? Errc::no_space : Errc::internal, errno_text(name_ + ": fsync"));
     }
     // RENAME_NOREPLACE fails with EEXIST if the name appeared meanwhile: of two
-    // racing uploads exactly one wins. Filesystems without it get link+unlink.
+    // racing uploads exactly one wins. Filesystems without it (FUSE, CephFS
+    // via ceph-fuse: EINVAL) get linkat, which is just as exclusive; never a
+    // plain rename, which would replace. A crash between linkat and unlink
+    // leaves a second link under the temporary's name: the sweep removes it.
     int rc = ::renameat2(root_fd_, temp_name_.c_str(), root_fd_, name_.c_str(), RENAME_NOREPLACE);
-    if (rc != 0 && errno == EINVAL) {
+    if (rc != 0 && (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
       rc = ::linkat(root_fd_, temp_name_.c_str(), root_fd_, name_.c_str(), 0);
       if (rc == 0) ::unlinkat(root_fd_, temp_name_.c_str(), 0);
     }
@@ -146,26 +136,16 @@ class LocalDirStore final : public Storage {
     if (!root_fd_) throw std::runtime_error(errno_text("cannot open root " + root_.string()));
   }
 
-  void lock_root() {
-    if (::flock(root_fd_.get(), LOCK_EX | LOCK_NB) != 0) {
-      if (errno == EWOULDBLOCK) throw std::runtime_error("another imgsrv is already serving " + root_.string());
-      throw std::runtime_error(errno_text("cannot lock root " + root_.string()));
-    }
-  }
-
-  // Only after lock_root(): no other server's upload can be in progress.
-  int remove_stale_temporaries() {
-    int removed = 0;
-    for_each_entry(root_fd_.get(), [&](std::string_view name) {
-      if (name.starts_with(kTempPrefix) && ::unlinkat(root_fd_.get(), std::string(name).c_str(), 0) == 0) ++removed;
-    });
-    return removed;
+  // Claims the root (root_claim.hpp), then sweeps what no live server owns.
+  int claim_and_sweep(bool shared, const std::string& node_id) {
+    claim_.emplace(root_fd_.get(), root_.string(), shared, node_id);
+    return claim_->sweep(root_fd_.get());
   }
 
   asio::awaitable<Listing> list(std::string prefix, std::uint64_t limit) const override {
     Listing listing;
     auto& files = listing.files;
-    for_each_entry(root_fd_.get(), [&](std::string_view entry) {
+    for_each_root_entry(root_fd_.get(), [&](std::string_view entry) {
       if (!entry.starts_with(prefix) || proto::check_name(entry)) return;
       std::string name(entry);
       struct stat st {};
@@ -191,7 +171,7 @@ class LocalDirStore final : public Storage {
   asio::awaitable<std::unique_ptr<UploadSink>> begin_upload(std::string name, std::uint64_t size) const override {
     check_free(name, size);
     for (int attempt = 0; attempt < 8; ++attempt) {
-      std::string temp = std::string(kTempPrefix) + random_suffix();
+      std::string temp = std::string(kTempPrefix) + claim_->node_id() + "." + random_suffix();
       int fd = ::openat(root_fd_.get(), temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
       if (fd >= 0) co_return std::make_unique<LocalUpload>(root_fd_.get(), fsync_, name, std::move(temp), UniqueFd(fd));
       if (errno != EEXIST) {
@@ -244,14 +224,14 @@ class LocalDirStore final : public Storage {
   std::filesystem::path root_;
   UniqueFd root_fd_;
   bool fsync_;
+  std::optional<RootClaim> claim_;  // held for the store's life
 };
 
 }  // namespace
 
 OpenedLocalStore open_local_store(const LocalStoreOptions& options) {
   auto store = std::make_unique<LocalDirStore>(options);
-  store->lock_root();
-  int removed = store->remove_stale_temporaries();
+  int removed = store->claim_and_sweep(options.shared, options.node_id);
   return {std::move(store), removed};
 }
 

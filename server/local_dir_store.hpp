@@ -4,6 +4,7 @@
 // temporaries and are published atomically without ever replacing a file.
 #include <filesystem>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "server/storage.hpp"
@@ -16,6 +17,10 @@ inline constexpr std::string_view kTempPrefix = ".imgsrv-tmp.";
 struct LocalStoreOptions {
   std::filesystem::path root;
   bool fsync = true;  // flush data and directory before a put is acknowledged
+  // Several servers on one root (a CephFS directory, on one machine or many):
+  // each holds a lock of its own node id and sweeps only dead nodes' leftovers.
+  bool shared = false;
+  std::string node_id = "local";  // 1-64 of [A-Za-z0-9_-]; in temporaries' names
 };
 
 struct OpenedLocalStore {
@@ -23,10 +28,10 @@ struct OpenedLocalStore {
   int stale_removed = 0;  // temporaries of an earlier run swept at start-up
 };
 
-// Opens the root, claims it for this process (an exclusive flock on the
-// directory, so a second imgsrv on the same root refuses to start instead of
-// deleting the first one's uploads in progress), then removes the
-// temporaries a crashed server left. Throws std::runtime_error with a
+// Opens the root, claims it (root_claim.hpp: exclusive, so a second imgsrv
+// on the same root refuses to start instead of deleting the first one's
+// uploads in progress; or shared, one lock per node), then removes the
+// temporaries crashed servers left. Throws std::runtime_error with a
 // one-line reason.
 OpenedLocalStore open_local_store(const LocalStoreOptions& options);
 

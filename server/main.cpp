@@ -19,6 +19,7 @@
 #include "server/listener.hpp"
 #include "server/local_dir_store.hpp"
 #include "server/logging.hpp"
+#include "server/root_claim.hpp"
 #include "server/security_notes.hpp"
 #include "server/server_options.hpp"
 #include "server/systemd_notify.hpp"
@@ -92,6 +93,11 @@ int main(int argc, char** argv) {
   app.add_flag("--no-fsync", no_fsync,
                "acknowledge puts before data and directory entry reach the disk (faster; an acknowledged file may be "
                "lost in a crash)");
+  app.add_flag("--shared-root", options.shared_root,
+               "serve a root shared with other imgsrv servers (e.g. on CephFS), each with its own --node-id");
+  app.add_option("--node-id", options.node_id,
+                 "this server's name among those sharing the root (default: host name and port)")
+      ->type_name("NAME");
   app.add_option("--tls-cert", options.tls_cert, "speak TLS with this certificate chain (PEM)")->type_name("FILE");
   app.add_option("--tls-key", options.tls_key, "the certificate's private key (PEM)")->type_name("FILE");
   app.add_option("--tls-min", options.tls_min, "lowest TLS version accepted: 1.3 or 1.2")
@@ -146,11 +152,13 @@ int main(int argc, char** argv) {
     }
     // Opens, locks and sweeps the root, once the port is ours (a second server
     // on a taken port says so, not that the root is taken).
-    opened = imgsh::server::open_local_store({options.root, options.fsync});
     auto ep = listener.local_endpoint();
+    std::string node_id = options.node_id.empty() ? imgsh::server::default_node_id(ep.port()) : options.node_id;
+    opened = imgsh::server::open_local_store({options.root, options.fsync, options.shared_root, node_id});
     spdlog::info("imgsrv {} listening on {} port {}, root {}, {} threads{}", IMGSH_VERSION,
                  options.bind.empty() ? "all interfaces" : ep.address().to_string(), ep.port(),
                  std::filesystem::absolute(options.root).string(), threads, options.fsync ? "" : ", fsync off");
+    if (options.shared_root) spdlog::info("shared root, node id {}", node_id);
     imgsh::server::log_security(options, tls, token_count, ep.address());
     if (opened.stale_removed > 0) {
       spdlog::info("removed {} stale temporary files left by an earlier run", opened.stale_removed);

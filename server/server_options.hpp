@@ -16,6 +16,8 @@ struct ServerOptions {
   std::size_t max_sessions = 1024;
   unsigned threads = 0;  // 0: one per core
   bool fsync = true;
+  bool shared_root = false;  // several servers on one root (local_dir_store.hpp)
+  std::string node_id;       // empty: default_node_id(port)
   double shutdown_grace_seconds = 5.0;
   // Seconds (session_watchdog.hpp): a started frame header must be complete
   // within header_timeout; a session may wait idle_timeout for its next

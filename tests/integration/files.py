@@ -8,9 +8,15 @@ import os
 import shutil
 
 
+def is_claim_file(name):
+    """A running imgsrv's lock files in its root (.imgsrv-root.lock, .imgsrv-node.NODE.lock):
+    they mark who serves the root, are never listed or served, and are not leftovers."""
+    return name == ".imgsrv-root.lock" or (name.startswith(".imgsrv-node.") and name.endswith(".lock"))
+
+
 def listing(directory):
-    """Every entry of a directory, hidden ones included, sorted."""
-    return sorted(os.listdir(directory))
+    """Every entry of a directory, hidden ones included, sorted; imgsrv's lock files left out."""
+    return sorted(n for n in os.listdir(directory) if not is_claim_file(n))
 
 
 def hidden_entries(directory):

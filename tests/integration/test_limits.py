@@ -25,7 +25,7 @@ import time
 import unittest
 
 from checks import IntegrationTest
-from files import read_bytes
+from files import listing, read_bytes
 from images import make_png
 from procs import IMGSRV, cpu_seconds, wait_until
 from wire import RawClient
@@ -81,7 +81,7 @@ class TimeoutTest(LimitsBase):
         reply, _ = c.request("put", body_len=0, name="stall.png", size=len(data))
         self.assertEqual(reply.get("status"), "continue", reply)
         c.send_frame({"op": "data", "id": reply["id"]}, data[:len(data) // 2], body_len=len(data))
-        self.assertTrue(wait_until(lambda: os.listdir(self.root), 5), "a temporary mid-put")
+        self.assertTrue(wait_until(lambda: listing(self.root), 5), "a temporary mid-put")
         self.assertTimeoutThenClose(c, 15)
         self.assertRootEventually([])
         self.assertTrue(self.server.wait_log(r"put stall\.png fail timeout"), self.server.log_text())

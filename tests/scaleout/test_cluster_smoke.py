@@ -7,9 +7,10 @@ the other at once; temp + linkat races between two processes (one per mount) hav
 one winner; renameat2(RENAME_NOREPLACE) answers EINVAL and O_TMPFILE EOPNOTSUPP on
 ceph-fuse (so the server must keep named temporaries and link them); flock and fcntl locks
 on a regular file are exclusive across mounts while a flock on a directory is not; statvfs
-reports free space. Then today's imgsrv on each mount (its directory flock is per mount, so
-both start): a put through one is listed and fetched byte-identical through the other, and
-racing puts of one name through both have exactly one winner. Then HAProxy: it forwards
+reports free space. Then `imgsrv --shared-root` on each mount (nodes a and b): a put through
+one is listed and fetched byte-identical through the other; racing puts of one name through
+both have exactly one winner; an exclusive server or a second node a refuses to start; a node
+killed mid-put shows nothing and its restart sweeps its own temporary, not b's live upload. Then HAProxy: it forwards
 hello to both nodes, its ping health check tells an `ok` reply from an error, and (once
 imgsrv answers ping) it checks real nodes and takes a stopped one out.
 
@@ -204,10 +205,12 @@ def free_port():
 
 
 class Imgsrv:
-    """Today's imgsrv on a directory (a path through one mount), on a free loopback port."""
+    """imgsrv on a directory (a path through one mount), on a free loopback port; with
+    node_id, as one node of a shared root (--shared-root --node-id)."""
 
-    def __init__(self, root, tag):
+    def __init__(self, root, tag, node_id=None):
         self.root = root
+        self.node_id = node_id
         self.log_path = os.path.join(local_tmp, "imgsrv-%s.log" % tag)
         self.proc = None
         self.port = None
@@ -221,8 +224,9 @@ class Imgsrv:
             self.port = free_port()
             with open(self.log_path, "ab") as log:
                 # cwd on the local disk: a process inside the mount would keep it busy.
+                shared = ["--shared-root", "--node-id", self.node_id] if self.node_id else []
                 self.proc = subprocess.Popen(
-                    [IMGSRV, "--bind", HOST, "--root", self.root, str(self.port)],
+                    [IMGSRV, "--bind", HOST, "--root", self.root] + shared + [str(self.port)],
                     stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                     cwd=local_tmp, preexec_fn=_die_with_parent)
             _live.append(self.proc)
@@ -530,17 +534,17 @@ class CephFsFacts(unittest.TestCase):
 
 
 class TwoServers(unittest.TestCase):
-    """Today's imgsrv on the same CephFS directory through mount A and through mount B."""
+    """Two `imgsrv --shared-root` nodes on the same CephFS directory, A through mount A and
+    B through mount B."""
 
     def setUp(self):
         self.sub = "store-%s-%d" % (self._testMethodName, os.getpid())
         os.mkdir(os.path.join(cluster.mounts[0], self.sub))
         self.files = tempfile.mkdtemp(dir=local_tmp)
-        self.srv_a = Imgsrv(os.path.join(cluster.mounts[0], self.sub), "a-" + self._testMethodName)
-        self.srv_b = Imgsrv(os.path.join(cluster.mounts[1], self.sub), "b-" + self._testMethodName)
+        self.srv_a = Imgsrv(os.path.join(cluster.mounts[0], self.sub), "a-" + self._testMethodName, "a")
+        self.srv_b = Imgsrv(os.path.join(cluster.mounts[1], self.sub), "b-" + self._testMethodName, "b")
         self.addCleanup(self.srv_b.stop)
         self.addCleanup(self.srv_a.stop)
-        # Both before any put: today's imgsrv sweeps every temporary of its root at start.
         self.srv_a.start()
         self.srv_b.start()
 
@@ -603,6 +607,68 @@ class TwoServers(unittest.TestCase):
             with open(os.path.join(cluster.mounts[1], self.sub, n), "rb") as f:
                 with open(os.path.join(dirs[oks[0]], n), "rb") as g:
                     self.assertEqual(f.read(), g.read(), "%s: stored bytes are not the winner's" % n)
+
+    def temporaries(self):
+        """Upload temporaries in the shared directory, read through mount B."""
+        return sorted(n for n in os.listdir(os.path.join(cluster.mounts[1], self.sub))
+                      if n.startswith(".imgsrv-tmp."))
+
+    def begin_put(self, srv, name, data, sent):
+        """Starts a put of `data` under `name` on srv and sends `sent` bytes of its body."""
+        s = socket.create_connection((HOST, srv.port), timeout=IO_TIMEOUT)
+        self.addCleanup(s.close)
+        s.sendall(frame(HELLO))
+        self.assertEqual(read_frame(s)[0].get("status"), "ok")
+        s.sendall(frame({"op": "put", "id": 2, "name": name, "size": len(data)}))
+        reply = read_frame(s)[0]
+        self.assertEqual(reply.get("status"), "continue", reply)
+        head = json.dumps({"op": "data", "id": 2}, separators=(",", ":")).encode()
+        s.sendall(struct.pack(">IQ", len(head), len(data)) + head + data[:sent])
+        return s
+
+    def test_exclusive_server_and_a_taken_node_id_refuse_to_start(self):
+        root_b = os.path.join(cluster.mounts[1], self.sub)
+        for extra, expected in (([], "another imgsrv is already serving"),
+                                (["--shared-root", "--node-id", "a"], "node id a is already serving")):
+            res = subprocess.run([IMGSRV, "--bind", HOST, "--root", root_b] + extra + ["0"],
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, cwd=local_tmp, timeout=SERVER_START_TIMEOUT,
+                                 preexec_fn=_die_with_parent)
+            out = res.stdout.decode(errors="replace")
+            self.assertEqual(res.returncode, 2, out)
+            self.assertIn(expected, out)
+
+    def test_sigkill_mid_put_shows_nothing_and_restart_sweeps_only_the_dead_nodes_temporary(self):
+        dead, live = png_bytes(21, side=600), png_bytes(22, side=600)  # ~1 MB each
+        self.begin_put(self.srv_a, "dead.png", dead, len(dead) // 2)
+        sb = self.begin_put(self.srv_b, "live.png", live, len(live) // 2)
+        deadline = time.monotonic() + IO_TIMEOUT
+        while time.monotonic() < deadline and len(self.temporaries()) < 2:
+            time.sleep(0.05)
+        temps = self.temporaries()
+        self.assertEqual([t.split(".")[2] for t in temps], ["a", "b"], temps)
+        os.kill(self.srv_a.proc.pid, signal.SIGKILL)
+        self.srv_a.proc.wait(timeout=IO_TIMEOUT)
+        rc, _, out = imgsh(self.srv_b.addr, "ls", "-1")
+        self.assertEqual(rc, 0, out)
+        self.assertNotIn("dead.png", out.split())
+        self.assertNotIn("live.png", out.split())
+        self.assertEqual(self.temporaries(), temps, "nobody sweeps before a node starts")
+        self.srv_a.start()  # node a again: its lock is free, so its leftover goes
+        self.assertEqual(self.temporaries(), temps[1:], "only the dead node's temporary goes")
+        self.assertIn("removed 1 stale temporary", self.srv_a.log())
+        # B's upload, in progress all along, publishes intact.
+        xxh3 = subprocess.run(["xxhsum", "-H2", "-"], input=live, stdout=subprocess.PIPE,
+                              check=True, timeout=IO_TIMEOUT).stdout.split()[0].decode()
+        sb.sendall(live[len(live) // 2:] + frame({"op": "checksum", "id": 2, "xxh3": xxh3}))
+        reply = read_frame(sb)[0]
+        self.assertEqual(reply.get("status"), "ok", reply)
+        dest = os.path.join(self.files, "live.png")
+        rc, _, out = imgsh(self.srv_a.addr, "get", "live.png", dest)
+        self.assertEqual(rc, 0, out)
+        with open(dest, "rb") as f:
+            self.assertEqual(f.read(), live)
+        self.assertEqual(self.temporaries(), [])
 
     def test_haproxy_forwards_to_both_nodes(self):
         data = png_bytes(11, side=64)

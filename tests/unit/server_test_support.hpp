@@ -38,9 +38,15 @@ class ScratchDir {
   const std::filesystem::path& path() const { return path_; }
 
   // Every entry, hidden ones included, sorted.
+  // Every entry but a store's lock files (root_claim.hpp), which mark who
+  // serves the directory and are not content or leftovers.
   std::vector<std::string> entries() const {
     std::vector<std::string> names;
-    for (const auto& e : std::filesystem::directory_iterator(path_)) names.push_back(e.path().filename().string());
+    for (const auto& e : std::filesystem::directory_iterator(path_)) {
+      std::string name = e.path().filename().string();
+      bool claim = name == ".imgsrv-root.lock" || (name.starts_with(".imgsrv-node.") && name.ends_with(".lock"));
+      if (!claim) names.push_back(std::move(name));
+    }
     std::sort(names.begin(), names.end());
     return names;
   }

@@ -31,7 +31,8 @@ using ::testing::IsEmpty;
 class LocalDirBackend {
  public:
   static constexpr const char* kName = "LocalDir";
-  LocalDirBackend() : store_(open_local_store({dir_.path(), false}).store) {}
+  LocalDirBackend() : LocalDirBackend(false) {}
+  explicit LocalDirBackend(bool shared) : store_(open_local_store({dir_.path(), false, shared, "n1"}).store) {}
   Storage& store() { return *store_; }
   // Every entry the backend holds, whatever it is (leftovers show here).
   std::vector<std::string> raw_entries() const { return dir_.entries(); }
@@ -51,6 +52,14 @@ class LocalDirBackend {
   ScratchDir dir_;
   ScratchDir outside_;
   std::unique_ptr<Storage> store_;
+};
+
+// The same store serving a root shared with other nodes (root_claim.hpp):
+// its contract is the same.
+class SharedLocalDirBackend : public LocalDirBackend {
+ public:
+  static constexpr const char* kName = "SharedLocalDir";
+  SharedLocalDirBackend() : LocalDirBackend(true) {}
 };
 
 template <class Backend>
@@ -86,7 +95,7 @@ class StoreContract : public ::testing::Test {
   Backend backend_;
 };
 
-using Backends = ::testing::Types<LocalDirBackend>;
+using Backends = ::testing::Types<LocalDirBackend, SharedLocalDirBackend>;
 struct BackendName {
   template <class Backend>
   static std::string GetName(int) {
