@@ -5,6 +5,7 @@
 #include <sys/file.h>
 
 #include <fstream>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -59,7 +60,7 @@ TEST(RootClaim, SharedRootTakesManyNodesButEachIdOnceAndNoExclusiveServer) {
 
 TEST(RootClaim, InvalidNodeIdsAreRefusedAndCreateNothing) {
   ScratchDir dir;
-  for (std::string bad : {"", "a.b", "a/b", std::string(65, 'x'), "é"}) {
+  for (const std::string& bad : std::vector<std::string>{"", "a.b", "a/b", std::string(65, 'x'), "é"}) {
     EXPECT_THAT(refusal(dir, true, bad), HasSubstr("invalid node id")) << bad;
   }
   EXPECT_TRUE(dir.entries().empty());
