@@ -107,7 +107,7 @@ _imgsrv() {
     fi
     local options="-h --help --version --root --bind --log-level --max-file-size --max-sessions
         --inline-put-max --threads --header-timeout --idle-timeout --body-timeout --no-fsync
-        --tls-cert --tls-key --tls-min --tokens"
+        --shared-root --node-id --tls-cert --tls-key --tls-min --tokens"
     local token_add_options="-h --help --ro --tokens"
 
     case $prev in

@@ -153,6 +153,8 @@ complete -c imgsrv -n __imgsrv_not_token -l header-timeout -x -d 'seconds a clie
 complete -c imgsrv -n __imgsrv_not_token -l idle-timeout -x -d 'seconds a connection may stay idle between requests'
 complete -c imgsrv -n __imgsrv_not_token -l body-timeout -x -d 'seconds a transfer may stall before it is abandoned'
 complete -c imgsrv -n __imgsrv_not_token -l no-fsync -d 'acknowledge puts before the data reaches the disk'
+complete -c imgsrv -n __imgsrv_not_token -l shared-root -d 'serve a root shared with other imgsrv servers'
+complete -c imgsrv -n __imgsrv_not_token -l node-id -x -d 'this server\'s name among those sharing the root'
 complete -c imgsrv -n __imgsrv_not_token -l tls-cert -r -F -d 'speak TLS with this certificate chain (PEM)'
 complete -c imgsrv -n __imgsrv_not_token -l tls-key -r -F -d 'the private key of the certificate (PEM)'
 complete -c imgsrv -n __imgsrv_not_token -l tls-min -x -a '1.2 1.3' -d 'lowest TLS version accepted'
