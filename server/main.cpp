@@ -15,6 +15,8 @@
 
 #include "protocol/port_number.hpp"
 #include "protocol/version.hpp"
+#include "server/config_check.hpp"
+#include "server/config_file.hpp"
 #include "server/gatekeeper.hpp"
 #include "server/listener.hpp"
 #include "server/local_dir_store.hpp"
@@ -60,7 +62,16 @@ int main(int argc, char** argv) {
   CLI::App app{"imgsrv: stores JPEG and PNG files and serves them to imgsh clients"};
   app.set_version_flag("--version", "imgsrv " IMGSH_VERSION);
   app.name("imgsrv");
-  app.add_option("PORT", port_text, "TCP port to listen on (1-65535; 0: any free port, named in the log)")->type_name("");
+  auto config = imgsh::server::add_config_file(app);
+  bool check_only = false;
+  app.add_flag("--check-config", check_only,
+               "check the options, the config file, the root, the TLS files and the token file, then exit (0: "
+               "all well)")
+      ->configurable(false);
+  // ignore_case: in the config file the port is `port = 7070`.
+  app.add_option("PORT", port_text, "TCP port to listen on (1-65535; 0: any free port, named in the log)")
+      ->type_name("")
+      ->ignore_case();
   app.add_option("--root", root, "directory of the stored images (default: the current directory)")->type_name("DIR");
   app.add_option("--bind", options.bind, "address to listen on (default: all interfaces, IPv6 and IPv4)")
       ->type_name("ADDR");
@@ -88,6 +99,11 @@ int main(int argc, char** argv) {
       ->type_name("SECONDS")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  app.add_option("--grace-period", options.shutdown_grace_seconds,
+                 "seconds requests in progress get to finish after SIGTERM or SIGINT")
+      ->type_name("SECONDS")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   bool no_fsync = false;
   app.add_flag("--no-fsync", no_fsync,
                "acknowledge puts before data and directory entry reach the disk (faster; an acknowledged file may be "
@@ -107,22 +123,33 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    return fail(std::string(e.what()) + " (see imgsrv --help)");
+    return fail(imgsh::server::explain_parse_error(e, app, *config) + " (see imgsrv --help)");
   }
   if (token_add.chosen()) return token_add.run();
+  auto origin = [&](const std::string& key) { return imgsh::server::config_origin(key, app, *config); };
   if (port_text.empty()) return fail("PORT is required (see imgsrv --help)");
-  if (options.tls_cert.empty() != options.tls_key.empty()) return fail("--tls-cert and --tls-key go together");
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    return fail("--tls-cert and --tls-key go together" + origin(options.tls_cert.empty() ? "tls-key" : "tls-cert"));
+  }
   auto port = imgsh::proto::parse_listen_port(port_text);
-  if (!port) return fail("invalid port '" + port_text + "': must be a number from 0 (any free port) to 65535");
+  if (!port) {
+    return fail("invalid port '" + port_text + "': must be a number from 0 (any free port) to 65535" +
+                origin("port"));
+  }
   options.port = *port;
-  if (options.max_sessions == 0) return fail("--max-sessions must be at least 1");
+  if (options.max_sessions == 0) return fail("--max-sessions must be at least 1" + origin("max-sessions"));
   options.root = root;
   options.fsync = !no_fsync;
 
   try {
     imgsh::server::setup_logging(options.log_level);
   } catch (const std::exception& e) {
-    return fail(e.what());
+    return fail(e.what() + origin("log-level"));
+  }
+  if (check_only) {
+    if (auto problem = imgsh::server::check_config(options, origin); !problem.empty()) return fail(problem);
+    std::printf("imgsrv: configuration OK\n");
+    return 0;
   }
 
   try {
