@@ -51,23 +51,25 @@ std::vector<CLI::ConfigItem> LineTrackingConfig::from_config(std::istream& input
   whole << input.rdbuf();
   std::string text = whole.str();
   lines_.clear();
-  std::istringstream lines(text);
+  std::istringstream reader(text);
   std::string line;
   std::string section;
-  for (int number = 1; std::getline(lines, line); ++number) {
+  for (int number = 1; std::getline(reader, line); ++number) {
     line = trim(line);
     if (line.size() > 2 && line.front() == '[' && line.back() == ']') {
       section = trim(std::string_view(line).substr(1, line.size() - 2));
+      // CLI11 reads a section's opening as the item "section.++".
+      if (!lines_.count(section + ".++")) lines_[section + ".++"] = number;
       continue;
     }
     std::string key = key_of(line, section);
     if (!key.empty() && !lines_.count(key)) lines_[key] = number;
   }
   std::istringstream again(text);
-  auto items = CLI::ConfigTOML::from_config(again);
+  auto parsed = CLI::ConfigTOML::from_config(again);
   inputs_.clear();
-  for (const auto& item : items) inputs_[item.fullname()] = item.inputs;
-  return items;
+  for (const auto& item : parsed) inputs_[item.fullname()] = item.inputs;
+  return parsed;
 }
 
 const std::vector<std::string>* LineTrackingConfig::inputs_of(const std::string& key) const {
@@ -104,8 +106,13 @@ std::string explain_parse_error(const CLI::ParseError& error, const CLI::App& ap
   if (error.get_name() == "ConfigError" && message.rfind(kExtras, 0) == 0) {
     std::string key = message.substr(kExtras.size());
     int line = config.line_of(key);
-    return "unknown key '" + key + "' in " + config_path(app) +
-           (line ? " line " + std::to_string(line) : std::string());
+    std::string where = " in " + config_path(app) + (line ? " line " + std::to_string(line) : std::string());
+    // imgsrv has no sections: every key stands at the top of the file.
+    static constexpr std::string_view kSection = ".++";
+    if (key.size() > kSection.size() && key.ends_with(kSection)) {
+      return "unknown section [" + key.substr(0, key.size() - kSection.size()) + "]" + where;
+    }
+    return "unknown key '" + key + "'" + where;
   }
   // A bad value: CLI11's message names the option (--max-sessions, or PORT);
   // the longest key it names is the one at fault (not --tls for --tls-min).

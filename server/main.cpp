@@ -21,6 +21,7 @@
 #include "server/listener.hpp"
 #include "server/local_dir_store.hpp"
 #include "server/logging.hpp"
+#include "server/reloader.hpp"
 #include "server/security_notes.hpp"
 #include "server/server_options.hpp"
 #include "server/systemd_notify.hpp"
@@ -55,7 +56,7 @@ void raise_descriptor_limit(std::size_t max_sessions) {
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);  // a vanished client is an error to log, not a death
-  std::signal(SIGHUP, SIG_IGN);   // reload comes later; until then `systemctl reload` must not kill
+  std::signal(SIGHUP, SIG_IGN);   // until the listener handles it (reload): `systemctl reload` must not kill
   ServerOptions options;
   std::string port_text;
   std::string root = ".";
@@ -157,12 +158,11 @@ int main(int argc, char** argv) {
     imgsh::server::OpenedLocalStore opened;  // outlives the io_context and every session
     unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
     asio::io_context io(static_cast<int>(threads));
-    imgsh::server::TlsContext tls;  // both outlive the listener and its sessions
-    std::optional<imgsh::server::Gatekeeper> gate;
+    std::optional<imgsh::server::Gatekeeper> gate;  // outlives the listener and its sessions
     imgsh::server::Listener listener(io, options);  // binds: fails first if the port is taken
+    imgsh::server::TlsContext first_tls;
     if (!options.tls_cert.empty()) {
-      tls = imgsh::server::make_tls_context(options.tls_cert, options.tls_key, options.tls_min);
-      listener.use_tls(*tls.context);
+      first_tls = imgsh::server::make_tls_context(options.tls_cert, options.tls_key, options.tls_min);
     }
     std::size_t token_count = 0;
     if (!options.tokens.empty()) {
@@ -171,6 +171,8 @@ int main(int argc, char** argv) {
       gate.emplace(std::move(tokens));
       listener.use_gatekeeper(*gate);
     }
+    // Holds every TLS context, so it outlives the sessions too.
+    imgsh::server::Reloader reloader(options, listener, gate ? &*gate : nullptr, std::move(first_tls));
     // Opens, locks and sweeps the root, once the port is ours (a second server
     // on a taken port says so, not that the root is taken).
     opened = imgsh::server::open_local_store({options.root, options.fsync});
@@ -178,10 +180,11 @@ int main(int argc, char** argv) {
     spdlog::info("imgsrv {} listening on {} port {}, root {}, {} threads{}", IMGSH_VERSION,
                  options.bind.empty() ? "all interfaces" : ep.address().to_string(), ep.port(),
                  std::filesystem::absolute(options.root).string(), threads, options.fsync ? "" : ", fsync off");
-    imgsh::server::log_security(options, tls, token_count, ep.address());
+    imgsh::server::log_security(options, reloader.current_tls(), token_count, ep.address());
     if (opened.stale_removed > 0) {
       spdlog::info("removed {} stale temporary files left by an earlier run", opened.stale_removed);
     }
+    listener.on_reload([&reloader, port = ep.port()] { reloader.reload(port); });
     listener.start(*opened.store);
     imgsh::server::notify_ready(ep.port());
     std::vector<std::thread> workers;
