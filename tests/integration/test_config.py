@@ -202,8 +202,8 @@ class ConfigTest(IntegrationTest):
     def test_check_config_is_not_a_config_key(self):
         conf = self.write_config("port = 7070", "check-config = true")
         rc, out, err = self.check("--config", conf, "--root", self.root)
-        self.assertEqual(rc, 2, err)
-        self.assertIn("check-config", err)
+        self.assertRefused(rc, err, "check-config: This option is not allowed in a configuration file "
+                                    "(see imgsrv --help)")
 
 
 if __name__ == "__main__":
