@@ -58,6 +58,13 @@ def fingerprint(pem_bytes):
 
 
 class ReloadBase(IntegrationTest):
+    def start_and_settle(self, *args):
+        """Starts imgsrv and waits for its start-up log: it accepts connections as soon as
+        it listens, before it has read the files these tests then change."""
+        server = self.start_server(*args)
+        self.assertTrue(wait_until(lambda: " listening on " in server.log_text(), 30), server.log_text())
+        return server
+
     def hangup(self, server, log_pattern):
         """Sends SIGHUP and waits for the log line that says what the reload did."""
         before = len(re.findall(log_pattern, server.log_text()))
@@ -76,7 +83,7 @@ class TokenReloadTest(ReloadBase):
         super().setUp()
         self.tokens = os.path.join(self.tmp, "tokens")
         self.old = token_add(self.tokens)
-        self.server = self.start_server("--tokens", self.tokens)
+        self.server = self.start_and_settle("--tokens", self.tokens)
 
     def test_added_token_works_after_hup_and_old_session_goes_on(self):
         session = self.raw_client(self.server.port)
@@ -133,7 +140,7 @@ class CertificateRotationTest(ReloadBase):
         self.addCleanup(shutil.rmtree, self.pki, True)
         self.cert, self.key = make_cert(self.pki, "live", "first")
         self.first_pem = read(self.cert)
-        self.server = self.start_server("--tls-cert", self.cert, "--tls-key", self.key)
+        self.server = self.start_and_settle("--tls-cert", self.cert, "--tls-key", self.key)
 
     def tls_client(self, ca_pem):
         ctx = ssl.create_default_context(cadata=ca_pem.decode())
