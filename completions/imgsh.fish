@@ -110,7 +110,8 @@ function __imgsrv_positionals
         end
         switch $t
             case --root --bind --log-level --max-file-size --max-sessions --inline-put-max --threads \
-                --header-timeout --idle-timeout --body-timeout --tls-cert --tls-key --tls-min --tokens
+                --header-timeout --idle-timeout --body-timeout --tls-cert --tls-key --tls-min --tokens \
+                --config --grace-period
                 set skip 1
             case '-*'
             case '*'
@@ -155,6 +156,9 @@ complete -c imgsrv -n __imgsrv_not_token -l body-timeout -x -d 'seconds a transf
 complete -c imgsrv -n __imgsrv_not_token -l no-fsync -d 'acknowledge puts before the data reaches the disk'
 complete -c imgsrv -n __imgsrv_not_token -l shared-root -d 'serve a root shared with other imgsrv servers'
 complete -c imgsrv -n __imgsrv_not_token -l node-id -x -d 'this server\'s name among those sharing the root'
+complete -c imgsrv -n __imgsrv_not_token -l config -r -F -d 'read options from FILE'
+complete -c imgsrv -n __imgsrv_not_token -l check-config -d 'check the options and files, then exit'
+complete -c imgsrv -n __imgsrv_not_token -l grace-period -x -d 'seconds requests may go on after SIGTERM'
 complete -c imgsrv -n __imgsrv_not_token -l tls-cert -r -F -d 'speak TLS with this certificate chain (PEM)'
 complete -c imgsrv -n __imgsrv_not_token -l tls-key -r -F -d 'the private key of the certificate (PEM)'
 complete -c imgsrv -n __imgsrv_not_token -l tls-min -x -a '1.2 1.3' -d 'lowest TLS version accepted'

@@ -8,9 +8,20 @@
 
 namespace imgsh::server {
 
+void Gatekeeper::replace(TokenStore tokens) {
+  auto fresh = std::make_shared<const TokenStore>(std::move(tokens));
+  std::lock_guard lock(mutex_);
+  tokens_ = std::move(fresh);  // the old set dies with the last admit() still looking at it
+}
+
+std::shared_ptr<const TokenStore> Gatekeeper::current() const {
+  std::lock_guard lock(mutex_);
+  return tokens_;
+}
+
 asio::awaitable<Rights> Gatekeeper::admit(const std::string& token, const asio::ip::address& peer) {
-  if (!tokens_) co_return Rights::read_write;
-  std::optional<Rights> rights = tokens_->lookup(token);
+  if (!needs_token_) co_return Rights::read_write;
+  std::optional<Rights> rights = current()->lookup(token);
   if (rights && !token.empty()) {
     throttle_.success(peer);
     co_return *rights;

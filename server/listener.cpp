@@ -45,6 +45,7 @@ Listener::Listener(asio::io_context& io, const ServerOptions& options)
       options_(options),
       acceptor_(control_),
       signals_(control_, SIGINT, SIGTERM),
+      hangup_(control_),
       grace_timer_(control_) {
   std::string where = options.bind.empty() ? "all interfaces" : options.bind;
   try {
@@ -72,6 +73,18 @@ void Listener::start(const Storage& store) {
   asio::co_spawn(control_, accept_loop(), asio::detached);
   signals_.async_wait([this](const asio::error_code& ec, int signal_number) {
     if (!ec) begin_shutdown(signal_number);
+  });
+  if (reload_) {
+    hangup_.add(SIGHUP);
+    wait_for_hangup();
+  }
+}
+
+void Listener::wait_for_hangup() {
+  hangup_.async_wait([this](const asio::error_code& ec, int) {
+    if (ec || stopping_) return;
+    reload_();
+    wait_for_hangup();
   });
 }
 
@@ -142,6 +155,7 @@ void Listener::begin_shutdown(int signal_number) {
   stopping_ = true;
   asio::error_code ec;
   acceptor_.close(ec);
+  hangup_.cancel(ec);  // a pending wait for SIGHUP would keep io.run() going
   std::vector<std::shared_ptr<Session>> live;
   {
     std::lock_guard lock(mutex_);

@@ -1,6 +1,7 @@
 #pragma once
 // The acceptor loop, the set of live sessions, and orderly shutdown.
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -33,6 +34,10 @@ class Listener {
   // every hello for a token. Both outlive the listener.
   void use_tls(asio::ssl::context& context) { tls_ = &context; }
   void use_gatekeeper(Gatekeeper& gate) { gate_ = &gate; }
+  // Before start(): on SIGHUP, run `reload` on the accepting strand, where it
+  // may call use_tls() with a new context (certificate rotation): connections
+  // accepted afterwards use it, sessions in flight keep theirs.
+  void on_reload(std::function<void()> reload) { reload_ = std::move(reload); }
   // Starts accepting, with sessions served from `store` (which outlives
   // them), and handles SIGINT/SIGTERM.
   void start(const Storage& store);
@@ -41,6 +46,7 @@ class Listener {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> refuse_busy(asio::ip::tcp::socket socket);
   void begin_shutdown(int signal_number);
+  void wait_for_hangup();
   void add(const std::shared_ptr<Session>& session);
   void remove(Session* session);
 
@@ -52,6 +58,8 @@ class Listener {
   std::optional<ServerContext> server_;  // what every session shares; set by start()
   asio::ip::tcp::acceptor acceptor_;
   asio::signal_set signals_;
+  asio::signal_set hangup_;
+  std::function<void()> reload_;
   asio::steady_timer grace_timer_;
   asio::ssl::context* tls_ = nullptr;
   std::atomic<bool> stopping_{false};

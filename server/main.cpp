@@ -15,11 +15,14 @@
 
 #include "protocol/port_number.hpp"
 #include "protocol/version.hpp"
+#include "server/config_check.hpp"
+#include "server/config_file.hpp"
 #include "server/gatekeeper.hpp"
 #include "server/listener.hpp"
 #include "server/local_dir_store.hpp"
 #include "server/logging.hpp"
 #include "server/root_claim.hpp"
+#include "server/reloader.hpp"
 #include "server/security_notes.hpp"
 #include "server/server_options.hpp"
 #include "server/systemd_notify.hpp"
@@ -54,14 +57,23 @@ void raise_descriptor_limit(std::size_t max_sessions) {
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);  // a vanished client is an error to log, not a death
-  std::signal(SIGHUP, SIG_IGN);   // reload comes later; until then `systemctl reload` must not kill
+  std::signal(SIGHUP, SIG_IGN);   // until the listener handles it (reload): `systemctl reload` must not kill
   ServerOptions options;
   std::string port_text;
   std::string root = ".";
   CLI::App app{"imgsrv: stores JPEG and PNG files and serves them to imgsh clients"};
   app.set_version_flag("--version", "imgsrv " IMGSH_VERSION);
   app.name("imgsrv");
-  app.add_option("PORT", port_text, "TCP port to listen on (1-65535; 0: any free port, named in the log)")->type_name("");
+  auto config = imgsh::server::add_config_file(app);
+  bool check_only = false;
+  app.add_flag("--check-config", check_only,
+               "check the options, the config file, the root, the TLS files and the token file, then exit (0: "
+               "all well)")
+      ->configurable(false);
+  // ignore_case: in the config file the port is `port = 7070`.
+  app.add_option("PORT", port_text, "TCP port to listen on (1-65535; 0: any free port, named in the log)")
+      ->type_name("")
+      ->ignore_case();
   app.add_option("--root", root, "directory of the stored images (default: the current directory)")->type_name("DIR");
   app.add_option("--bind", options.bind, "address to listen on (default: all interfaces, IPv6 and IPv4)")
       ->type_name("ADDR");
@@ -89,6 +101,11 @@ int main(int argc, char** argv) {
       ->type_name("SECONDS")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  app.add_option("--grace-period", options.shutdown_grace_seconds,
+                 "seconds requests in progress get to finish after SIGTERM or SIGINT")
+      ->type_name("SECONDS")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   bool no_fsync = false;
   app.add_flag("--no-fsync", no_fsync,
                "acknowledge puts before data and directory entry reach the disk (faster; an acknowledged file may be "
@@ -113,22 +130,33 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    return fail(std::string(e.what()) + " (see imgsrv --help)");
+    return fail(imgsh::server::explain_parse_error(e, app, *config) + " (see imgsrv --help)");
   }
   if (token_add.chosen()) return token_add.run();
+  auto origin = [&](const std::string& key) { return imgsh::server::config_origin(key, app, *config); };
   if (port_text.empty()) return fail("PORT is required (see imgsrv --help)");
-  if (options.tls_cert.empty() != options.tls_key.empty()) return fail("--tls-cert and --tls-key go together");
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    return fail("--tls-cert and --tls-key go together" + origin(options.tls_cert.empty() ? "tls-key" : "tls-cert"));
+  }
   auto port = imgsh::proto::parse_listen_port(port_text);
-  if (!port) return fail("invalid port '" + port_text + "': must be a number from 0 (any free port) to 65535");
+  if (!port) {
+    return fail("invalid port '" + port_text + "': must be a number from 0 (any free port) to 65535" +
+                origin("port"));
+  }
   options.port = *port;
-  if (options.max_sessions == 0) return fail("--max-sessions must be at least 1");
+  if (options.max_sessions == 0) return fail("--max-sessions must be at least 1" + origin("max-sessions"));
   options.root = root;
   options.fsync = !no_fsync;
 
   try {
     imgsh::server::setup_logging(options.log_level);
   } catch (const std::exception& e) {
-    return fail(e.what());
+    return fail(e.what() + origin("log-level"));
+  }
+  if (check_only) {
+    if (auto problem = imgsh::server::check_config(options, origin); !problem.empty()) return fail(problem);
+    std::printf("imgsrv: configuration OK\n");
+    return 0;
   }
 
   try {
@@ -136,12 +164,11 @@ int main(int argc, char** argv) {
     imgsh::server::OpenedLocalStore opened;  // outlives the io_context and every session
     unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
     asio::io_context io(static_cast<int>(threads));
-    imgsh::server::TlsContext tls;  // both outlive the listener and its sessions
-    std::optional<imgsh::server::Gatekeeper> gate;
+    std::optional<imgsh::server::Gatekeeper> gate;  // outlives the listener and its sessions
     imgsh::server::Listener listener(io, options);  // binds: fails first if the port is taken
+    imgsh::server::TlsContext first_tls;
     if (!options.tls_cert.empty()) {
-      tls = imgsh::server::make_tls_context(options.tls_cert, options.tls_key, options.tls_min);
-      listener.use_tls(*tls.context);
+      first_tls = imgsh::server::make_tls_context(options.tls_cert, options.tls_key, options.tls_min);
     }
     std::size_t token_count = 0;
     if (!options.tokens.empty()) {
@@ -150,6 +177,8 @@ int main(int argc, char** argv) {
       gate.emplace(std::move(tokens));
       listener.use_gatekeeper(*gate);
     }
+    // Holds every TLS context, so it outlives the sessions too.
+    imgsh::server::Reloader reloader(options, listener, gate ? &*gate : nullptr, std::move(first_tls));
     // Opens, locks and sweeps the root, once the port is ours (a second server
     // on a taken port says so, not that the root is taken).
     auto ep = listener.local_endpoint();
@@ -159,10 +188,11 @@ int main(int argc, char** argv) {
                  options.bind.empty() ? "all interfaces" : ep.address().to_string(), ep.port(),
                  std::filesystem::absolute(options.root).string(), threads, options.fsync ? "" : ", fsync off");
     if (options.shared_root) spdlog::info("shared root, node id {}", node_id);
-    imgsh::server::log_security(options, tls, token_count, ep.address());
+    imgsh::server::log_security(options, reloader.current_tls(), token_count, ep.address());
     if (opened.stale_removed > 0) {
       spdlog::info("removed {} stale temporary files left by an earlier run", opened.stale_removed);
     }
+    listener.on_reload([&reloader, port = ep.port()] { reloader.reload(port); });
     listener.start(*opened.store);
     imgsh::server::notify_ready(ep.port());
     std::vector<std::thread> workers;

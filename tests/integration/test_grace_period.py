@@ -1,0 +1,46 @@
+"""--grace-period: after SIGTERM, how long requests in progress may go on.
+
+A get whose client reads nothing keeps its session busy; SIGTERM then waits for the
+grace period, says so in the log, and exits 0: after about --grace-period seconds, not
+the default 5.
+"""
+
+import signal
+import time
+import unittest
+
+from checks import IntegrationTest
+from procs import wait_until
+from wire import MIB
+
+
+class GracePeriodTest(IntegrationTest):
+    def stop_with_busy_session(self, *args):
+        with open(self.root_path("big.png"), "wb") as f:
+            f.write(b"\x89PNG\r\n\x1a\n" + b"\0" * (64 * MIB))
+        server = self.start_server(*args)
+        c = self.raw_client(server.port)
+        c.hello()
+        c.send_frame({"op": "get", "id": c.take_id(), "name": "big.png"})  # and never read the reply
+        time.sleep(0.3)  # the server fills the socket buffers and waits
+        start = time.monotonic()
+        server.proc.send_signal(signal.SIGTERM)
+        self.assertTrue(wait_until(lambda: server.proc.poll() is not None, 15), "imgsrv still running")
+        elapsed = time.monotonic() - start
+        self.assertEqual(server.proc.returncode, 0)
+        self.assertIn("shutdown grace period over", server.log_text())
+        return elapsed
+
+    def test_short_grace_period(self):
+        elapsed = self.stop_with_busy_session("--grace-period", "0.5")
+        self.assertGreaterEqual(elapsed, 0.4)
+        self.assertLess(elapsed, 3.0)
+
+    def test_default_is_five_seconds(self):
+        elapsed = self.stop_with_busy_session()
+        self.assertGreaterEqual(elapsed, 4.5)
+        self.assertLess(elapsed, 10.0)
+
+
+if __name__ == "__main__":
+    unittest.main()
