@@ -258,4 +258,22 @@ std::vector<FileInfo> parse_list_body(std::string_view body) {
   return files;
 }
 
+nlohmann::json ping_reply(std::uint64_t id, std::string_view server, std::uint64_t sessions) {
+  json h = ok_reply(id);
+  h["server"] = server;
+  h["sessions"] = sessions;
+  return h;
+}
+
+PingReply parse_ping_reply(const Reply& reply) {
+  try {
+    PingReply ping;
+    ping.server = need_string(reply.fields, "server");
+    ping.sessions = opt_uint(reply.fields, "sessions");
+    return ping;
+  } catch (const ProtocolError& e) {
+    throw malformed(e);
+  }
+}
+
 }  // namespace imgsh::proto

@@ -126,4 +126,12 @@ ListReply parse_list_reply(const Reply& reply);
 std::string list_body(const std::vector<FileInfo>& files);
 std::vector<FileInfo> parse_list_body(std::string_view body);
 
+// ping: the server's name and how many sessions it has open.
+struct PingReply {
+  std::string server;
+  std::uint64_t sessions = 0;
+};
+nlohmann::json ping_reply(std::uint64_t id, std::string_view server, std::uint64_t sessions);
+PingReply parse_ping_reply(const Reply& reply);
+
 }  // namespace imgsh::proto

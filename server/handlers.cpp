@@ -5,18 +5,8 @@
 #include "server/log_text.hpp"
 
 namespace imgsh::server {
-namespace {
-
 using proto::Errc;
 using proto::ProtocolError;
-
-nlohmann::json file_reply(std::uint64_t id, const proto::FileInfo& info) {
-  nlohmann::json h = proto::ok_reply(id);
-  h.update(proto::to_json(info));
-  return h;
-}
-
-}  // namespace
 
 asio::awaitable<Outcome> handle_hello(RequestContext& ctx, const proto::Hello& req) {
   if (req.version != proto::kProtocolVersion) {
@@ -42,36 +32,28 @@ asio::awaitable<Outcome> handle_bye(RequestContext& ctx, const proto::Bye&) {
 
 asio::awaitable<Outcome> handle_list(RequestContext& ctx, const proto::List& req) {
   Listing listing = co_await ctx.server.store.list(req.prefix, req.limit);
-  nlohmann::json array = nlohmann::json::array();
-  for (const auto& f : listing.files) array.push_back(proto::to_json(f));
-  nlohmann::json h = proto::ok_reply(ctx.id);
-  h["count"] = listing.files.size();
-  h["truncated"] = listing.truncated;
-  Outcome outcome = succeeded(std::move(h), std::to_string(listing.files.size()) + " files" +
-                                                (listing.truncated ? " (truncated)" : ""));
-  outcome.body = array.dump();
+  Outcome outcome = succeeded(proto::list_reply(ctx.id, listing.files.size(), listing.truncated),
+                              std::to_string(listing.files.size()) + " files" + (listing.truncated ? " (truncated)" : ""));
+  outcome.body = proto::list_body(listing.files);
   co_return outcome;
 }
 
 asio::awaitable<Outcome> handle_stat(RequestContext& ctx, const proto::Stat& req) {
   proto::FileInfo info = co_await ctx.server.store.stat(req.name);
-  co_return succeeded(file_reply(ctx.id, info), std::to_string(info.size) + " bytes");
+  co_return succeeded(proto::file_info_reply(ctx.id, info), std::to_string(info.size) + " bytes");
 }
 
 asio::awaitable<Outcome> handle_get(RequestContext& ctx, const proto::Get& req) {
   std::unique_ptr<StoredFile> file = co_await ctx.server.store.open(req.name);
   const proto::FileInfo& info = file->info();
-  Outcome outcome = succeeded(file_reply(ctx.id, info), "sent " + std::to_string(info.size) + " bytes");
+  Outcome outcome = succeeded(proto::file_info_reply(ctx.id, info), "sent " + std::to_string(info.size) + " bytes");
   outcome.file = std::move(file);
   co_return outcome;
 }
 
 asio::awaitable<Outcome> handle_ping(RequestContext& ctx, const proto::Ping&) {
   std::size_t sessions = ctx.server.open_sessions ? ctx.server.open_sessions->load() : 0;
-  nlohmann::json reply = proto::ok_reply(ctx.id);
-  reply["server"] = "imgsrv/" IMGSH_VERSION;
-  reply["sessions"] = sessions;
-  co_return succeeded(std::move(reply), std::to_string(sessions) + " sessions");
+  co_return succeeded(proto::ping_reply(ctx.id, "imgsrv/" IMGSH_VERSION, sessions), std::to_string(sessions) + " sessions");
 }
 
 }  // namespace imgsh::server

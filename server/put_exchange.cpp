@@ -54,12 +54,6 @@ void check_put_policy(const proto::Put& req, const ServerOptions& options) {
   }
 }
 
-nlohmann::json file_reply(std::uint64_t id, const proto::FileInfo& info) {
-  nlohmann::json h = proto::ok_reply(id);
-  h.update(proto::to_json(info));
-  return h;
-}
-
 class PutExchange {
  public:
   PutExchange(RequestContext& ctx, const proto::Put& req) : ctx_(ctx), req_(req), trailer_due_(ctx.body_len > 0) {}
@@ -104,7 +98,7 @@ class PutExchange {
     }
     if (!content_checked_) check_content();
     proto::FileInfo info = co_await upload->publish(received);
-    co_return succeeded(file_reply(ctx_.id, info), "stored " + std::to_string(info.size) + " bytes");
+    co_return succeeded(proto::file_info_reply(ctx_.id, info), "stored " + std::to_string(info.size) + " bytes");
   }
 
   // "continue", then the next frame must be the announced body.

@@ -157,5 +157,25 @@ TEST(TypedList, MalformedBodiesAreBadFrame) {
   }
 }
 
+// ---------------------------------------------------------------- ping
+
+TEST(TypedPing, BuilderWireFormAndBack) {
+  EXPECT_EQ(ping_reply(3, "imgsrv/0.1.0", 2), wire(R"({"id":3,"status":"ok","server":"imgsrv/0.1.0","sessions":2})"));
+  PingReply ping = parse_ping_reply(parse_reply(through_the_wire(ping_reply(3, "imgsrv/0.1.0", 2))));
+  EXPECT_EQ(ping.server, "imgsrv/0.1.0");
+  EXPECT_EQ(ping.sessions, 2u);
+}
+
+TEST(TypedPing, MalformedFieldsAreBadFrame) {
+  for (std::string_view text : {
+           R"({"id":3,"status":"ok","sessions":2})",
+           R"({"id":3,"status":"ok","server":7,"sessions":2})",
+           R"({"id":3,"status":"ok","server":"imgsrv","sessions":-2})",
+       }) {
+    Reply reply = parse_reply(wire(text));
+    EXPECT_EQ(error_of([&] { (void)parse_ping_reply(reply); }, text), Errc::bad_frame) << text;
+  }
+}
+
 }  // namespace
 }  // namespace imgsh::proto
