@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import resource
+import shlex
 import shutil
 import socket
 import struct
@@ -70,7 +71,7 @@ def main():
     ap.add_argument("--imgsrv", required=True)
     ap.add_argument("--silent", type=int, default=1100, help="silent connections (default 1100)")
     ap.add_argument("--budget", type=float, default=20.0, help="seconds a real client keeps trying (default 20)")
-    ap.add_argument("--extra", nargs="*", default=[], help="more imgsrv options")
+    ap.add_argument("--extra", default="", help='more imgsrv options, e.g. --extra="--hello-timeout 5"')
     ap.add_argument("--log", help="keep the server log in this file")
     ap.add_argument("--log-level", default="warn")
     args = ap.parse_args()
@@ -80,7 +81,7 @@ def main():
     scratch = tempfile.mkdtemp(prefix="silent-bench-")
     port = free_port()
     log = open(args.log or os.devnull, "wb")
-    srv = subprocess.Popen([args.imgsrv, "--bind", HOST, "--root", scratch, "--log-level", args.log_level] + args.extra
+    srv = subprocess.Popen([args.imgsrv, "--bind", HOST, "--root", scratch, "--log-level", args.log_level] + shlex.split(args.extra)
                            + [str(port)], stdout=log, stderr=subprocess.STDOUT)
     silent = []
     try:
@@ -91,9 +92,9 @@ def main():
             time.sleep(0.1)
         for _ in range(args.silent):
             silent.append(socket.create_connection((HOST, port), timeout=5))
-        time.sleep(0.5)  # let the server accept them all
+        time.sleep(2.0)  # let the server accept them all
         print("imgsrv %s, %d silent connections from %s" % (args.imgsrv, args.silent, HOST))
-        for source in (HOST, "127.0.0.2"):
+        for source in ("127.0.0.2", HOST):  # another address first, while the silent ones hold
             took, tries, last = time_to_get_in(port, source, args.budget)
             if took is None:
                 print("  real client from %-9s: kept out for %.0f s (%d tries, last: %s)"
