@@ -109,7 +109,7 @@ function __imgsrv_positionals
             continue
         end
         switch $t
-            case --root --bind --log-level --max-file-size --max-sessions --inline-put-max --threads \
+            case --root --bind --log-level --max-file-size --max-sessions --max-sessions-per-address --hello-timeout --inline-put-max --threads \
                 --header-timeout --idle-timeout --body-timeout --tls-cert --tls-key --tls-min --tokens \
                 --config --grace-period
                 set skip 1
@@ -148,9 +148,11 @@ complete -c imgsrv -n __imgsrv_not_token -l bind -x -d 'address to listen on'
 complete -c imgsrv -n __imgsrv_not_token -l log-level -x -a 'trace debug info warn error off' -d 'log level'
 complete -c imgsrv -n __imgsrv_not_token -l max-file-size -x -d 'largest file accepted'
 complete -c imgsrv -n __imgsrv_not_token -l max-sessions -x -d 'most clients at once'
+complete -c imgsrv -n __imgsrv_not_token -l max-sessions-per-address -x -d 'most clients at once from one address'
 complete -c imgsrv -n __imgsrv_not_token -l inline-put-max -x -d 'largest put body sent without asking'
 complete -c imgsrv -n __imgsrv_not_token -l threads -x -d 'worker threads'
 complete -c imgsrv -n __imgsrv_not_token -l header-timeout -x -d 'seconds a client may take to send a request header'
+complete -c imgsrv -n __imgsrv_not_token -l hello-timeout -x -d 'seconds a new connection may take to send its hello'
 complete -c imgsrv -n __imgsrv_not_token -l idle-timeout -x -d 'seconds a connection may stay idle between requests'
 complete -c imgsrv -n __imgsrv_not_token -l body-timeout -x -d 'seconds a transfer may stall before it is abandoned'
 complete -c imgsrv -n __imgsrv_not_token -l no-fsync -d 'acknowledge puts before the data reaches the disk'

@@ -2,6 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include <utf8proc.h>
 
 namespace imgsh::proto {
 namespace {
@@ -45,6 +50,32 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i, char32_t& cp) {
   return len;
 }
 
+// True when `name` (valid UTF-8) is already in Unicode NFC: the one form both ends
+// agree on, so "café" typed composed and decomposed cannot become two files.
+bool is_nfc(std::string_view name) {
+  utf8proc_uint8_t* mapped = nullptr;
+  auto n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(name.data()),
+                        static_cast<utf8proc_ssize_t>(name.size()), &mapped,
+                        static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
+  std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owner(mapped, &std::free);
+  if (n < 0) return false;
+  return std::string_view(reinterpret_cast<const char*>(mapped), static_cast<std::size_t>(n)) == name;
+}
+
+// Characters that change how a name prints without being visible: format characters
+// (Cf: bidi overrides, zero-width joiners and spaces) and line/paragraph separators.
+bool is_invisible_format(char32_t cp) {
+  auto category = utf8proc_category(static_cast<utf8proc_int32_t>(cp));
+  return category == UTF8PROC_CATEGORY_CF || category == UTF8PROC_CATEGORY_ZL ||
+         category == UTF8PROC_CATEGORY_ZP;
+}
+
+std::string code_point_text(char32_t cp) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(cp));
+  return buf;
+}
+
 }  // namespace
 
 bool is_valid_utf8(std::string_view text) {
@@ -78,8 +109,13 @@ std::optional<NameProblem> check_name(std::string_view name) {
     if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F)) {
       return invalid("names may not contain control characters");
     }
+    if (is_invisible_format(cp)) {
+      return invalid("names may not contain invisible format characters (bidi controls, zero-width "
+                     "characters, line separators): " + code_point_text(cp));
+    }
     i += n;
   }
+  if (!is_nfc(name)) return invalid("the name is not in Unicode NFC form (compose accented letters)");
   if (kind_from_extension(name) == ImageKind::unknown) {
     return NameProblem{Errc::unsupported_type, std::string(name) + ": only .jpg, .jpeg and .png files can be stored"};
   }

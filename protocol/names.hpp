@@ -17,8 +17,10 @@ struct NameProblem {
   std::string message;  // for a person, names the offending name
 };
 
-// nullopt when `name` may be stored: 1..255 bytes of valid UTF-8, no '/', '\',
-// NUL or control characters, no leading '.', extension .jpg/.jpeg/.png (any case).
+// nullopt when `name` may be stored: 1..255 bytes of valid UTF-8 in Unicode NFC, no
+// '/', '\', NUL or control characters, no format characters (Unicode category Cf:
+// bidi controls, zero-width characters) or line/paragraph separators, no leading '.',
+// extension .jpg/.jpeg/.png (any case). Look-alike names are refused, never stored.
 std::optional<NameProblem> check_name(std::string_view name);
 
 // The image kind an allowed extension promises (case-insensitive), or unknown.

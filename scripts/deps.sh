@@ -10,6 +10,7 @@ packages=(
   # image validation: PNG, JPEG (the libjpeg API, for its streaming source), EXIF
   libspng-dev libjpeg62-turbo-dev libexif-dev zlib1g-dev
   libsystemd-dev  # sd_notify
+  libutf8proc-dev  # name rules (NFC, format characters), escaping for logs and terminal
   python3 libjpeg-turbo-progs socat
   # tests: completion scripts (zsh/fish -n, bash-completion), pty sessions, the fuzz
   # target (clang + libFuzzer runtime), network namespaces, TLS certificates, checksums,

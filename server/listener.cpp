@@ -103,29 +103,39 @@ asio::awaitable<void> Listener::accept_loop() {
       co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
-    std::size_t live = 0;
-    {
-      std::lock_guard lock(mutex_);
-      live = sessions_.size();
-    }
-    if (live >= options_.max_sessions) {
+    auto peer = socket.remote_endpoint(ec);
+    if (ec) continue;  // already gone
+    if (std::string why = over_limit(peer.address()); !why.empty()) {
       auto executor = socket.get_executor();
-      asio::co_spawn(executor, refuse_busy(std::move(socket)), asio::detached);
+      asio::co_spawn(executor, refuse_busy(std::move(socket), std::move(why)), asio::detached);
       continue;
     }
     proto::NetStream stream = tls_ ? proto::NetStream(std::move(socket), *tls_) : proto::NetStream(std::move(socket));
     auto session = std::make_shared<Session>(std::move(stream), *server_);
-    add(session);
+    add(session, peer.address());
     asio::co_spawn(session->executor(), session->run(), [this, raw = session.get()](std::exception_ptr) { remove(raw); });
   }
 }
 
-asio::awaitable<void> Listener::refuse_busy(tcp::socket socket) {
+std::string Listener::over_limit(const asio::ip::address& address) {
+  std::lock_guard lock(mutex_);
+  if (sessions_.size() >= options_.max_sessions) {
+    return std::to_string(options_.max_sessions) + " sessions open, try again later";
+  }
+  auto it = per_address_.find(address);
+  if (it != per_address_.end() && it->second >= options_.max_sessions_per_address) {
+    return std::to_string(options_.max_sessions_per_address) + " sessions already open from " + address.to_string() +
+           " (the limit per address); close one first";
+  }
+  return "";
+}
+
+asio::awaitable<void> Listener::refuse_busy(tcp::socket socket, std::string why) {
   asio::error_code ec;
   auto peer = socket.remote_endpoint(ec);
   std::string who = ec ? "?" : proto::endpoint_text(peer);
-  spdlog::warn("{} refused: server busy ({} sessions)", who, options_.max_sessions);
-  std::string message = "server busy: " + std::to_string(options_.max_sessions) + " sessions open, try again later";
+  spdlog::warn("{} refused: server busy: {}", who, why);
+  std::string message = "server busy: " + why;
   nlohmann::json reply = proto::error_reply(0, proto::Errc::busy, message);
   try {
     co_await proto::write_frame(socket, reply);
@@ -134,15 +144,20 @@ asio::awaitable<void> Listener::refuse_busy(tcp::socket socket) {
   co_await close_after_reply(socket);
 }
 
-void Listener::add(const std::shared_ptr<Session>& session) {
+void Listener::add(const std::shared_ptr<Session>& session, const asio::ip::address& address) {
   std::lock_guard lock(mutex_);
-  sessions_.emplace(session.get(), session);
+  sessions_.emplace(session.get(), Entry{session, address});
+  ++per_address_[address];
   open_sessions_ = sessions_.size();
 }
 
 void Listener::remove(Session* session) {
   std::lock_guard lock(mutex_);
-  sessions_.erase(session);
+  if (auto it = sessions_.find(session); it != sessions_.end()) {
+    auto count = per_address_.find(it->second.address);
+    if (count != per_address_.end() && --count->second == 0) per_address_.erase(count);
+    sessions_.erase(it);
+  }
   open_sessions_ = sessions_.size();
   if (stopping_ && sessions_.empty()) {
     asio::post(control_, [this] { grace_timer_.cancel(); });
@@ -159,8 +174,8 @@ void Listener::begin_shutdown(int signal_number) {
   std::vector<std::shared_ptr<Session>> live;
   {
     std::lock_guard lock(mutex_);
-    for (auto& [raw, weak] : sessions_) {
-      if (auto s = weak.lock()) live.push_back(std::move(s));
+    for (auto& [raw, entry] : sessions_) {
+      if (auto s = entry.session.lock()) live.push_back(std::move(s));
     }
   }
   for (auto& s : live) asio::post(s->executor(), [s] { s->stop(); });

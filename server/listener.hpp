@@ -5,6 +5,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <map>
+#include <string>
 #include <unordered_map>
 
 #include <asio/awaitable.hpp>
@@ -44,10 +46,12 @@ class Listener {
 
  private:
   asio::awaitable<void> accept_loop();
-  asio::awaitable<void> refuse_busy(asio::ip::tcp::socket socket);
+  asio::awaitable<void> refuse_busy(asio::ip::tcp::socket socket, std::string why);
   void begin_shutdown(int signal_number);
   void wait_for_hangup();
-  void add(const std::shared_ptr<Session>& session);
+  // Why a new connection from `address` may not have a session, or "" if it may.
+  std::string over_limit(const asio::ip::address& address);
+  void add(const std::shared_ptr<Session>& session, const asio::ip::address& address);
   void remove(Session* session);
 
   asio::io_context& io_;
@@ -64,7 +68,12 @@ class Listener {
   asio::ssl::context* tls_ = nullptr;
   std::atomic<bool> stopping_{false};
   std::mutex mutex_;
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;
+  struct Entry {
+    std::weak_ptr<Session> session;
+    asio::ip::address address;
+  };
+  std::unordered_map<Session*, Entry> sessions_;
+  std::map<asio::ip::address, std::size_t> per_address_;  // live sessions by client address
   std::atomic<std::size_t> open_sessions_{0};  // sessions_.size(), readable without the lock (ping)
 };
 

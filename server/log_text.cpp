@@ -1,23 +1,15 @@
 #include "server/log_text.hpp"
 
-#include <cstdio>
+#include "protocol/display_text.hpp"
 
 namespace imgsh::server {
 
 std::string log_safe(std::string_view text, std::size_t max_bytes) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size() && i < max_bytes; ++i) {
-    auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x20 || c == 0x7F || c == '\\') {
-      char buf[5];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  if (text.size() > max_bytes) out += "...";
-  return out;
+  if (text.size() <= max_bytes) return proto::escape_for_display(text);
+  // Cut at a character boundary, so the cut does not show up as invalid bytes.
+  std::size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return proto::escape_for_display(text.substr(0, cut)) + "...";
 }
 
 }  // namespace imgsh::server

@@ -1,7 +1,5 @@
 // imgsrv: stores JPEG and PNG files in one directory and serves them to
 // imgsh clients, many at once.
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
@@ -17,6 +15,7 @@
 #include "protocol/version.hpp"
 #include "server/config_check.hpp"
 #include "server/config_file.hpp"
+#include "server/descriptor_budget.hpp"
 #include "server/gatekeeper.hpp"
 #include "server/listener.hpp"
 #include "server/local_dir_store.hpp"
@@ -39,18 +38,6 @@ constexpr int kUsageError = 2;
 int fail(const std::string& message) {
   std::fprintf(stderr, "imgsrv: %s\n", message.c_str());
   return kUsageError;
-}
-
-// Each session holds a socket and, during a transfer, a file: ask for enough
-// descriptors for max_sessions (up to the hard limit) rather than fail at 1024.
-void raise_descriptor_limit(std::size_t max_sessions) {
-  struct rlimit limit {};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
-  rlim_t wanted = std::min<rlim_t>(limit.rlim_max, static_cast<rlim_t>(max_sessions) * 2 + 64);
-  if (wanted > limit.rlim_cur) {
-    limit.rlim_cur = wanted;
-    ::setrlimit(RLIMIT_NOFILE, &limit);
-  }
 }
 
 }  // namespace
@@ -85,11 +72,20 @@ int main(int argc, char** argv) {
   app.add_option("--max-sessions", options.max_sessions, "most clients connected at once")
       ->type_name("N")
       ->capture_default_str();
+  app.add_option("--max-sessions-per-address", options.max_sessions_per_address,
+                 "most clients connected at once from one address")
+      ->type_name("N")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_option("--inline-put-max", options.inline_put_max, "largest put body a client may send without asking")
       ->transform(CLI::AsSizeValue(false))
       ->capture_default_str();
   app.add_option("--threads", options.threads, "worker threads (default: one per core)")->type_name("N");
   app.add_option("--header-timeout", options.header_timeout, "seconds a client may take to send a request header")
+      ->type_name("SECONDS")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--hello-timeout", options.hello_timeout, "seconds a new connection may take to send its hello")
       ->type_name("SECONDS")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -160,7 +156,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    raise_descriptor_limit(options.max_sessions);
+    options.max_sessions = imgsh::server::fit_sessions_to_descriptors(options.max_sessions);
     imgsh::server::OpenedLocalStore opened;  // outlives the io_context and every session
     unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
     asio::io_context io(static_cast<int>(threads));

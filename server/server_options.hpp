@@ -14,6 +14,9 @@ struct ServerOptions {
   std::uint64_t max_file_size = 0;  // 0: no limit beyond free space
   std::uint64_t inline_put_max = 1 << 20;
   std::size_t max_sessions = 1024;
+  // One address may hold at most this many sessions, so one host opening silent
+  // connections cannot take every slot under max_sessions.
+  std::size_t max_sessions_per_address = 64;
   unsigned threads = 0;  // 0: one per core
   bool fsync = true;
   bool shared_root = false;  // several servers on one root (local_dir_store.hpp)
@@ -21,8 +24,10 @@ struct ServerOptions {
   double shutdown_grace_seconds = 5.0;
   // Seconds (session_watchdog.hpp): a started frame header must be complete
   // within header_timeout; a session may wait idle_timeout for its next
-  // request; a request ends after body_timeout without a byte moving.
+  // request; a request ends after body_timeout without a byte moving; a new
+// connection must have sent its hello within hello_timeout.
   double header_timeout = 10.0;
+  double hello_timeout = 10.0;  // from connect (and TLS handshake) to a complete hello
   double idle_timeout = 300.0;
   double body_timeout = 30.0;
   std::filesystem::path tls_cert;  // empty: plain TCP

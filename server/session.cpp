@@ -44,7 +44,11 @@ std::span<const std::uint8_t> as_bytes(const std::string& s) {
 }  // namespace
 
 Session::Session(proto::NetStream socket, const ServerContext& server)
-    : socket_(std::move(socket)), reader_(socket_), server_(server), watchdog_(socket_.tcp()) {
+    : socket_(std::move(socket)),
+      reader_(socket_),
+      server_(server),
+      watchdog_(socket_.tcp()),
+      hello_deadline_(std::chrono::steady_clock::now() + seconds(server.options.hello_timeout)) {
   asio::error_code ec;
   auto ep = socket_.tcp().remote_endpoint(ec);
   peer_ = ec ? "?" : proto::endpoint_text(ep);
@@ -82,7 +86,8 @@ asio::awaitable<Session::Ending> Session::converse() {
 
 asio::awaitable<void> Session::handshake() {
   if (!socket_.tls()) co_return;
-  std::chrono::steady_clock::duration limit = kTlsHandshakeLimit;
+  std::chrono::steady_clock::duration limit =
+      std::min<std::chrono::steady_clock::duration>(kTlsHandshakeLimit, seconds(server_.options.hello_timeout));
   std::string agreed = co_await accept_tls(socket_, limit);
   spdlog::info("{} {}", peer_, agreed);
 }
@@ -92,15 +97,26 @@ asio::awaitable<void> Session::serve_requests() {
   while (!closing_) {
     idle_ = true;
     if (reader_.idle()) {
-      watchdog_.arm(Phase::idle, seconds(server_.options.idle_timeout));
+      arm_watchdog(Phase::idle, seconds(server_.options.idle_timeout));
       co_await wait_for_request();
     }
-    watchdog_.arm(Phase::header, seconds(server_.options.header_timeout));
+    arm_watchdog(Phase::header, seconds(server_.options.header_timeout));
     proto::FrameHead head = co_await reader_.read_header();
     idle_ = false;
     watchdog_.arm(Phase::request, seconds(server_.options.body_timeout));
     co_await serve(head);
   }
+}
+
+// Until hello is done the hello deadline bounds every wait: a connection that
+// never speaks (or dribbles) gives its slot back after --hello-timeout, not
+// after --idle-timeout.
+void Session::arm_watchdog(SessionWatchdog::Phase phase, SessionWatchdog::Duration limit) {
+  if (!hello_done_) {
+    auto left = std::max<SessionWatchdog::Duration>(hello_deadline_ - std::chrono::steady_clock::now(), {});
+    if (left <= limit) return watchdog_.arm(SessionWatchdog::Phase::hello, left);
+  }
+  watchdog_.arm(phase, limit);
 }
 
 Session::Ending Session::ending_after(std::exception_ptr error) {
@@ -154,6 +170,8 @@ asio::awaitable<void> Session::finish(Ending ending) {
 std::string Session::timeout_message(SessionWatchdog::Phase phase) const {
   const ServerOptions& options = server_.options;
   switch (phase) {
+    case SessionWatchdog::Phase::hello:
+      return "no hello within " + fmt::format("{:g}", options.hello_timeout) + " s; closing";
     case SessionWatchdog::Phase::idle:
       return "no request for " + fmt::format("{:g}", options.idle_timeout) + " s; closing";
     case SessionWatchdog::Phase::header:

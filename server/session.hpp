@@ -52,6 +52,7 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> send_reply(Outcome& outcome);
   void apply(const Outcome& outcome);
   std::string timeout_message(SessionWatchdog::Phase phase) const;
+  void arm_watchdog(SessionWatchdog::Phase phase, SessionWatchdog::Duration limit);
 
   proto::NetStream socket_;
   proto::FrameReader<proto::NetStream> reader_;
@@ -64,6 +65,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool idle_ = true;
   bool linger_ = false;  // closing on a refusal: let the last reply reach the client
   SessionWatchdog watchdog_;
+  // Before hello, every wait ends by this deadline (--hello-timeout after connect).
+  std::chrono::steady_clock::time_point hello_deadline_;
 };
 
 }  // namespace imgsh::server

@@ -18,6 +18,8 @@ constexpr auto kLateWakeup = std::chrono::seconds(1);
 
 const char* phase_name(SessionWatchdog::Phase phase) {
   switch (phase) {
+    case SessionWatchdog::Phase::hello:
+      return "hello";
     case SessionWatchdog::Phase::idle:
       return "idle";
     case SessionWatchdog::Phase::header:

@@ -2,6 +2,8 @@
 // Ends a session whose client stops moving, so a slow or silent peer cannot
 // hold a session (and its slot under --max-sessions) for ever. One timer per
 // session, armed for the phase the session is in:
+//   hello    a new connection, until its hello is in  (--hello-timeout, absolute
+//            from connect: a silent or dribbling client is gone soon)
 //   idle     waiting for a request to start        (--idle-timeout)
 //   header   a frame started, its header must end  (--header-timeout, absolute:
 //            a byte now and then does not extend it; this is what stops slowloris)
@@ -21,7 +23,7 @@ namespace imgsh::server {
 
 class SessionWatchdog {
  public:
-  enum class Phase { off, idle, header, request };
+  enum class Phase { off, hello, idle, header, request };
   using Duration = std::chrono::steady_clock::duration;
 
   explicit SessionWatchdog(asio::ip::tcp::socket& socket);

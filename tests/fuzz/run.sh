@@ -24,7 +24,7 @@ if [ ! -x "$binary" ] || [ "$newest_source" -nt "$binary" ]; then
     objects+=("$out/$s.o")
   done
   wait
-  "$cxx" "${flags[@]}" "$here/fuzz_frames.cpp" "${objects[@]}" -lxxhash -o "$binary"
+  "$cxx" "${flags[@]}" "$here/fuzz_frames.cpp" "${objects[@]}" -lxxhash -lutf8proc -o "$binary"
 fi
 
 # New inputs go to the build directory's corpus; the seeds in the tree stay as they are.

@@ -24,7 +24,7 @@ if [ ! -x "$binary" ] || [ "$newest_source" -nt "$binary" ]; then
     objects+=("$out/$s.o")
   done
   wait
-  "$cxx" "${flags[@]}" "$here/fuzz_images.cpp" "${objects[@]}" -lspng -ljpeg -lexif -lz -o "$binary"
+  "$cxx" "${flags[@]}" "$here/fuzz_images.cpp" "${objects[@]}" -lspng -ljpeg -lexif -lz -lutf8proc -o "$binary"
 fi
 
 "$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \

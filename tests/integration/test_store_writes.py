@@ -28,7 +28,8 @@ class ConcurrentSameNameTest(IntegrationTest):
     CLIENTS = 100
 
     def test_100_concurrent_puts_of_one_name(self):
-        server = self.start_server()
+        # 100 sessions from 127.0.0.1: above the default cap per address (64).
+        server = self.start_server("--max-sessions-per-address", "200")
         sources = [make_png_bytes(64, 64, seed=700 + i) for i in range(self.CLIENTS)]
         sums = [xxh3_hex(d) for d in sources]
         clients = []

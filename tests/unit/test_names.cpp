@@ -123,6 +123,51 @@ TEST(Names, InvalidNameTakesPrecedenceOverUnsupportedType) {
   EXPECT_EQ(check_name(std::string(300, 'n'))->code, Errc::invalid_name);
 }
 
+// ---------------------------------------------------------------- look-alike names
+
+TEST(Names, NfdNameIsRefusedAndItsNfcFormAccepted) {
+  const std::string nfc = "caf\xc3\xa9.png";   // é as U+00E9
+  const std::string nfd = "cafe\xcc\x81.png";  // e + U+0301 COMBINING ACUTE ACCENT
+  EXPECT_FALSE(check_name(nfc).has_value());
+  auto problem = check_name(nfd);
+  ASSERT_TRUE(problem.has_value());
+  EXPECT_EQ(problem->code, Errc::invalid_name);
+  EXPECT_THAT(problem->message, HasSubstr("NFC"));
+  // Hangul decomposed into jamo prints as the syllable; only the syllable is allowed.
+  EXPECT_FALSE(check_name("\xed\x95\x9c.jpg").has_value());  // U+D55C
+  EXPECT_EQ(check_name("\xe1\x84\x92\xe1\x85\xa1\xe1\x86\xab.jpg")->code, Errc::invalid_name);
+  // A combining mark with no precomposed form is NFC: it stays allowed.
+  EXPECT_FALSE(check_name("q\xcc\x81.png").has_value());
+}
+
+class FormatCharacterName : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(FormatCharacterName, IsInvalidNameSayingWhich) {
+  auto problem = check_name("a" + GetParam() + "b.png");
+  ASSERT_TRUE(problem.has_value()) << printable(GetParam()) << " was accepted";
+  EXPECT_EQ(problem->code, Errc::invalid_name);
+  EXPECT_THAT(problem->message, HasSubstr("format characters"));
+  EXPECT_THAT(problem->message, HasSubstr("U+"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Names, FormatCharacterName,
+                         ::testing::Values("\xe2\x80\xae",      // U+202E RIGHT-TO-LEFT OVERRIDE
+                                           "\xe2\x80\xaa",      // U+202A LEFT-TO-RIGHT EMBEDDING
+                                           "\xe2\x81\xa6",      // U+2066 LEFT-TO-RIGHT ISOLATE
+                                           "\xe2\x80\x8f",      // U+200F RIGHT-TO-LEFT MARK
+                                           "\xe2\x80\x8b",      // U+200B ZERO WIDTH SPACE
+                                           "\xe2\x80\x8d",      // U+200D ZERO WIDTH JOINER
+                                           "\xef\xbb\xbf",      // U+FEFF ZERO WIDTH NO-BREAK SPACE (BOM)
+                                           "\xc2\xad",          // U+00AD SOFT HYPHEN
+                                           "\xe2\x80\xa8",      // U+2028 LINE SEPARATOR
+                                           "\xe2\x80\xa9",      // U+2029 PARAGRAPH SEPARATOR
+                                           "\xf3\xa0\x80\x81"),  // U+E0001 LANGUAGE TAG
+                         [](const ::testing::TestParamInfo<std::string>& p) { return param_name(p.index); });
+
+TEST(Names, RightToLeftOverrideMessageNamesTheCodePoint) {
+  EXPECT_THAT(check_name("x\xe2\x80\xaegnp.jpg")->message, HasSubstr("U+202E"));
+}
+
 // ---------------------------------------------------------------- unsupported_type
 
 class UnsupportedType : public ::testing::TestWithParam<std::string> {};
