@@ -258,7 +258,7 @@ class BoundedWaits(HostileCase):
                 conn.sendall(b"\0" * 65536)
         srv = self.hostile(answer=lambda h: endless)
         res = self.timed(srv.addr, "ls", limit=6)
-        self.assertFail(res, "bad_frame", op="list", status=2)
+        self.assertFail(res, "bad_frame", op="list", status=1)
         self.assertIn("not read, connection closed", res.stdout)
         self.assertTrue(srv.closed_by_client.wait(5))
 
