@@ -35,12 +35,13 @@ _imgsh() {
         cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
         words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
     fi
-    local options="-h --help --version -b --batch -q --quiet -v --verbose --tls --ca --insecure --token-file"
+    local options="-h --help --version -b --batch -q --quiet -v --verbose --tls --ca --insecure --token-file --allow-plaintext-token --connect-timeout --timeout"
 
     case $prev in
         -b|--batch|--ca|--token-file)
             _imgsh_files
             return ;;
+        --connect-timeout|--timeout) return ;;  # seconds
     esac
     [[ $split == true ]] && return  # --OPTION=VALUE of an option not above
 
@@ -49,12 +50,12 @@ _imgsh() {
     local i target="" command="" nargs=0 connection=()
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
-            -b|--batch) ((i++)) ;;
+            -b|--batch|--connect-timeout|--timeout) ((i++)) ;;
             --ca|--token-file)
                 connection+=("${words[i]}" "${words[i+1]/#\~/$HOME}")
                 ((i++)) ;;
             --ca=*|--token-file=*) connection+=("${words[i]%%=*}" "${words[i]#*=}") ;;
-            --tls|--insecure) connection+=("${words[i]}") ;;
+            --tls|--insecure|--allow-plaintext-token) connection+=("${words[i]}") ;;
             -*) ;;
             *)
                 if [[ -z $target ]]; then target=${words[i]}

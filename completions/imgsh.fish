@@ -21,7 +21,7 @@ function __imgsh_positionals
             continue
         end
         switch $t
-            case -b --batch --ca --token-file
+            case -b --batch --ca --token-file --connect-timeout --timeout
                 set skip 1
             case '-*'
             case '*'
@@ -49,7 +49,7 @@ function __imgsh_connection
     set -e tokens[1]
     while set -q tokens[1]
         switch $tokens[1]
-            case --tls --insecure
+            case --tls --insecure --allow-plaintext-token
                 echo $tokens[1]
             case --ca --token-file
                 if set -q tokens[2]
@@ -91,6 +91,9 @@ complete -c imgsh -l tls -d 'connect with TLS (as does a target written imgs://H
 complete -c imgsh -l ca -r -F -d 'trust the CA certificates in FILE (implies --tls)'
 complete -c imgsh -l insecure -d 'TLS without checking the server certificate (DANGEROUS)'
 complete -c imgsh -l token-file -r -F -d 'send the token in FILE (default: $IMGSH_TOKEN)'
+complete -c imgsh -l allow-plaintext-token -d 'send the token over plain TCP to a non-loopback address (RISKY)'
+complete -c imgsh -l connect-timeout -x -d 'give up connecting after S seconds (default 10)'
+complete -c imgsh -l timeout -x -d 'give up when ls or stat gets no reply within S seconds (default 30)'
 complete -c imgsh -n __imgsh_needs_target -a '(__imgsh_targets)' -d 'past target'
 complete -c imgsh -n __imgsh_needs_target -a '(__imgsh_tls_targets)' -d 'past target, with TLS'
 complete -c imgsh -n __imgsh_needs_command -a "$__imgsh_commands"

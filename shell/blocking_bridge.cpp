@@ -13,7 +13,7 @@ void BlockingBridge::rethrow(std::exception_ptr error, const RequestWatch& watch
   // The watch closed the socket: whatever the coroutine then threw, the cause is this.
   if (watch.interrupted()) throw Interrupted("interrupted");
   if (watch.timed_out()) {
-    throw ConnectionError("no reply from " + std::string(peer) + " within " + std::to_string(reply_timeout_.count()) + " ms");
+    throw TimedOut("no reply from " + std::string(peer) + " within " + std::to_string(reply_timeout_.count()) + " ms");
   }
   try {
     std::rethrow_exception(error);

@@ -24,6 +24,7 @@ class BlockingBridge {
   void cancel_when_readable(int fd) { interrupt_fd_ = fd; }
   // A request not answered within `timeout` (0: no limit) fails.
   void set_reply_timeout(std::chrono::milliseconds timeout) { reply_timeout_ = timeout; }
+  std::chrono::milliseconds reply_timeout() const { return reply_timeout_; }
 
   // Runs `task` to completion before returning, so it may refer to the
   // caller's locals. Returns its value, or throws its failure in the terms of
@@ -43,7 +44,8 @@ class BlockingBridge {
     });
     io_.restart();
     io_.run();
-    if (error) rethrow(error, watch, peer);
+    // The watch closed the socket: the result, if any, is not to be trusted.
+    if (error || watch.interrupted() || watch.timed_out()) rethrow(error, watch, peer);
     return std::move(*result);
   }
 

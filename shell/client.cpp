@@ -20,14 +20,41 @@ namespace imgsh::shell {
 // (Coroutine call arguments are always lvalues in the client: g++ 12 can
 // destroy a temporary in a co_await expression twice.)
 
+namespace {
+
+// list and stat answer at once from a live server: they get the --timeout
+// deadline, unless a shorter one is set (completion's). Transfers have none:
+// their length depends on the file.
+class QueryDeadline {
+ public:
+  QueryDeadline(BlockingBridge& bridge, std::chrono::milliseconds limit) : bridge_(bridge), saved_(bridge.reply_timeout()) {
+    if (limit.count() > 0 && (saved_.count() == 0 || limit < saved_)) bridge_.set_reply_timeout(limit);
+  }
+  ~QueryDeadline() { bridge_.set_reply_timeout(saved_); }
+  QueryDeadline(const QueryDeadline&) = delete;
+  QueryDeadline& operator=(const QueryDeadline&) = delete;
+
+ private:
+  BlockingBridge& bridge_;
+  std::chrono::milliseconds saved_;
+};
+
+}  // namespace
+
 Listing Client::list(const std::string& prefix, std::uint64_t limit) {
   proto::RequestBody list = proto::List{prefix, limit};
+  QueryDeadline deadline(conn_.bridge(), query_timeout_);
   return conn_.run([&]() -> asio::awaitable<Listing> {
     proto::FrameHead head;
     proto::Reply reply = co_await request(conn_, list, &head);
     proto::ListReply header = proto::parse_list_reply(reply);
-    constexpr std::uint64_t kMaxListBody = 256ull << 20;  // ~2.5 million names
-    if (head.body_len > kMaxListBody) throw RemoteError(proto::Errc::bad_frame, "list reply body is implausibly large");
+    // Parsed whole, a listing costs several times its size: past this bound it
+    // is refused unread (the connection is dropped) rather than exhaust memory.
+    if (head.body_len > kMaxListBody) {
+      throw RemoteError(proto::Errc::too_large, "the server's listing is " + std::to_string(head.body_len) +
+                                                    " bytes, over imgsh's limit of " + std::to_string(kMaxListBody >> 20) +
+                                                    " MiB; not read (list fewer names with a PATTERN)");
+    }
     std::string body;
     while (true) {
       auto piece = co_await conn_.reader().read_body_some();
@@ -40,6 +67,7 @@ Listing Client::list(const std::string& prefix, std::uint64_t limit) {
 
 proto::FileInfo Client::stat(const std::string& name) {
   proto::RequestBody stat = proto::Stat{name};
+  QueryDeadline deadline(conn_.bridge(), query_timeout_);
   return conn_.run([&]() -> asio::awaitable<proto::FileInfo> {
     proto::Reply reply = co_await request(conn_, stat);
     co_return proto::parse_file_info_reply(reply);

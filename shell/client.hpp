@@ -80,6 +80,12 @@ class Client {
   // A request not answered within `timeout` (0: no limit) throws
   // ConnectionError and drops the connection (Tab completion uses this).
   void set_reply_timeout(std::chrono::milliseconds timeout) { conn_.bridge().set_reply_timeout(timeout); }
+  // list and stat must be answered within `timeout` (0: no limit); transfers are not bound.
+  void set_query_timeout(std::chrono::milliseconds timeout) { query_timeout_ = timeout; }
+  void set_connect_timeout(std::chrono::milliseconds timeout) { conn_.set_connect_timeout(timeout); }
+  void allow_plaintext_token(bool allow) { conn_.allow_plaintext_token(allow); }
+  // A listing body over this many bytes is refused unread.
+  static constexpr std::uint64_t kMaxListBody = 64ull << 20;
 
   Listing list(const std::string& prefix, std::uint64_t limit);
   proto::FileInfo stat(const std::string& name);
@@ -114,6 +120,7 @@ class Client {
   std::size_t read_local(int in_fd, std::uint64_t offset, std::uint64_t want);
 
   Connection conn_;
+  std::chrono::milliseconds query_timeout_{30000};
   static constexpr std::size_t kSendBufferSize = 1024 * 1024;
   std::vector<std::uint8_t> send_buffer_;  // put bodies pass through it (hashed on the way); made on first put
 };

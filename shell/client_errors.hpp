@@ -24,6 +24,13 @@ class ConnectionError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A wait passed its deadline (BlockingBridge's reply timeout); the phase
+// that waited (connect, TLS, hello) may say more. A ConnectionError too.
+class TimedOut : public ConnectionError {
+ public:
+  using ConnectionError::ConnectionError;
+};
+
 // A local file could not be read or written mid-transfer (disk full, file
 // changed while being sent); the connection is dropped since it is out of step.
 class LocalIoError : public std::runtime_error {

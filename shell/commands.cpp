@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "protocol/names.hpp"
 #include "shell/command_table.hpp"
 #include "shell/file_commands.hpp"
 #include "shell/listing.hpp"
@@ -30,7 +31,19 @@ bool cmd_ls(ShellContext& ctx, const std::vector<std::string>& args) {
   bool terminal = ::isatty(STDOUT_FILENO);
   return remote_op(ctx, "list", pattern, [&] {
     std::vector<ListedFile> files;
-    for (auto& f : list_matching(ctx.client, pattern)) files.push_back({std::move(f.name), f.size, f.mtime});
+    std::size_t dropped = 0;
+    for (auto& f : list_matching(ctx.client, pattern)) {
+      // A name no imgsrv could store is a hostile or broken server's: not shown, not offered.
+      if (proto::check_name(f.name)) {
+        ++dropped;
+        continue;
+      }
+      files.push_back({std::move(f.name), f.size, f.mtime});
+    }
+    if (dropped > 0) {
+      std::cerr << "imgsh: warning: " << dropped << " name" << (dropped == 1 ? "" : "s")
+                << " from the server broke the name rules and " << (dropped == 1 ? "was" : "were") << " left out\n";
+    }
     std::cout << format_listing(files, *options, terminal);
     return std::to_string(files.size()) + (files.size() == 1 ? " file" : " files");
   });

@@ -5,11 +5,15 @@
 #include <cerrno>
 
 #include <asio/connect.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
 #include <asio/ip/tcp.hpp>
 
 #include "protocol/endpoint_text.hpp"
 #include "protocol/version.hpp"
+#include "shell/protocol_trace.hpp"
 #include "shell/request_steps.hpp"
+#include "shell/terminal_text.hpp"
 
 namespace imgsh::shell {
 namespace {
@@ -42,45 +46,119 @@ void Connection::use_tls(const TlsSettings& settings) {
 
 void Connection::connect() {
   disconnect();
-  open_transport();
+  // Every step of connecting has the connect deadline (or a shorter one already set, as completion's).
+  auto saved = bridge_.reply_timeout();
+  bool shorter = saved.count() > 0 && (connect_timeout_.count() == 0 || saved < connect_timeout_);
+  bridge_.set_reply_timeout(shorter ? saved : connect_timeout_);
   try {
+    open_transport();
     say_hello();
   } catch (const RemoteError& e) {
+    bridge_.set_reply_timeout(saved);
     disconnect();  // refused (busy, version, token): the server closes anyway
     throw RemoteError(e.code(), e.what());  // a Refusal too: the session did not start
+  } catch (...) {
+    bridge_.set_reply_timeout(saved);
+    disconnect();
+    throw;
+  }
+  bridge_.set_reply_timeout(saved);
+}
+
+[[noreturn]] void Connection::timed_out(const char* what) const {
+  throw TimedOut("timed out: " + std::string(what) + " " + target_text_ + " within " +
+                 std::to_string(bridge_.reply_timeout().count()) + " ms (--connect-timeout)");
+}
+
+// A token over plain TCP can be read by anyone on the path: only to loopback,
+// unless the user said otherwise. Checked before any connection is made.
+void Connection::refuse_plaintext_token(const tcp::resolver::results_type& endpoints) const {
+  if (tls_ || token_.empty() || allow_plaintext_token_) return;
+  for (const auto& e : endpoints) {
+    if (!e.endpoint().address().is_loopback()) {
+      throw ConnectionError("refusing to send the token in clear over plain TCP to " + target_text_ + " (" +
+                            e.endpoint().address().to_string() +
+                            " is not a loopback address): use TLS (--tls, --ca or imgs://), or "
+                            "--allow-plaintext-token if anyone on the path may read it");
+    }
   }
 }
 
-// TCP, then the TLS handshake when asked for; the frame reader on top.
+// TCP (Ctrl-C and the connect deadline apply), then the TLS handshake when
+// asked for; the frame reader on top. Name resolution is getaddrinfo's own wait.
 void Connection::open_transport() {
   asio::error_code ec;
   tcp::resolver resolver(bridge_.io());
   auto endpoints = resolver.resolve(host_, port_, ec);
   if (ec) throw ConnectionError("cannot resolve " + host_ + ": " + ec.message());
+  refuse_plaintext_token(endpoints);
   tcp::socket plain(bridge_.io());
-  asio::connect(plain, endpoints, ec);
+  try {
+    ec = bridge_.run(plain, target_text_, [&]() -> asio::awaitable<asio::error_code> {
+      asio::error_code failed;
+      co_await asio::async_connect(plain, endpoints, asio::redirect_error(asio::use_awaitable, failed));
+      co_return failed;
+    }());
+  } catch (const TimedOut&) {
+    timed_out("no TCP connection to");
+  }
   if (ec) throw ConnectionError("cannot connect to " + target_text_ + ": " + ec.message());
   plain.set_option(tcp::no_delay(true), ec);
   server_text_ = proto::endpoint_text(plain.remote_endpoint(ec));
   stream_ = tls_ ? proto::NetStream(std::move(plain), *tls_) : proto::NetStream(std::move(plain));
-  if (stream_.tls()) {
-    auto findings = std::make_shared<VerifyFindings>();
-    prepare_tls_stream(*stream_.tls(), host_, tls_insecure_, findings);
-    stream_.tls()->handshake(asio::ssl::stream_base::client, ec);
-    if (ec) {
-      disconnect();
-      throw ConnectionError("TLS to " + target_text_ + " refused: " + explain_tls_failure(ec, *findings, host_));
-    }
-  }
+  if (stream_.tls()) tls_handshake();
   reader_.emplace(stream_);
+}
+
+void Connection::tls_handshake() {
+  auto findings = std::make_shared<VerifyFindings>();
+  prepare_tls_stream(*stream_.tls(), host_, tls_insecure_, findings);
+  asio::error_code ec;
+  try {
+    ec = bridge_.run(stream_.tcp(), target_text_, [&]() -> asio::awaitable<asio::error_code> {
+      asio::error_code failed;
+      co_await stream_.tls()->async_handshake(asio::ssl::stream_base::client,
+                                              asio::redirect_error(asio::use_awaitable, failed));
+      co_return failed;
+    }());
+  } catch (const TimedOut&) {
+    timed_out("no TLS handshake (is it a TLS server?) with");
+  }
+  if (ec) throw ConnectionError("TLS to " + target_text_ + " refused: " + explain_tls_failure(ec, *findings, host_));
+}
+
+// Someone else's server answers a stray connection with its own greeting;
+// naming it beats "bad frame". Only over plain TCP (over TLS the handshake fails first).
+void Connection::recognize_foreign_peer() {
+  char head[8];
+  ssize_t n = ::recv(stream_.tcp().native_handle(), head, sizeof head, MSG_PEEK | MSG_DONTWAIT);
+  std::string_view first(head, n > 0 ? static_cast<std::size_t>(n) : 0);
+  auto starts = [&](std::string_view p) { return first.substr(0, p.size()) == p; };
+  std::string what;
+  if (starts("SSH-")) what = "an SSH server";
+  else if (starts("HTTP/") || starts("<!DOC") || starts("<html") || starts("<HTML")) what = "an HTTP server";
+  if (!what.empty()) throw ConnectionError(target_text_ + " is not an imgsrv: this is " + what + " (it answered \"" +
+                                           escape_for_terminal(first) + "...\")");
 }
 
 void Connection::say_hello() {
   proto::RequestBody hello = proto::Hello{proto::kProtocolVersion, "imgsh/" IMGSH_VERSION, token_};
-  hello_ = run([&]() -> asio::awaitable<proto::HelloReply> {
-    proto::Reply reply = co_await request(*this, hello);
-    co_return proto::parse_hello_reply(reply);
-  }());
+  try {
+    hello_ = run([&]() -> asio::awaitable<proto::HelloReply> {
+      std::uint64_t id = next_id();
+      nlohmann::json header = proto::to_header(proto::Request{id, hello});
+      trace_frame_sent(header, 0);
+      co_await proto::write_frame(stream(), header);
+      if (!stream_.tls()) {
+        co_await stream_.tcp().async_wait(tcp::socket::wait_read, asio::use_awaitable);
+        recognize_foreign_peer();
+      }
+      proto::Reply reply = co_await read_reply(*this, id);
+      co_return proto::parse_hello_reply(reply);
+    }());
+  } catch (const TimedOut&) {
+    timed_out("no answer to hello (is it an imgsrv?) from");
+  }
 }
 
 // Between requests nothing may arrive: a readable socket means the server

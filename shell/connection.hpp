@@ -11,6 +11,7 @@
 #include <string>
 
 #include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
 #include <asio/ssl/context.hpp>
 
 #include "protocol/frame_stream.hpp"
@@ -33,6 +34,10 @@ class Connection {
   // be used); send this token in hello.
   void use_tls(const TlsSettings& settings);
   void use_token(std::string token) { token_ = std::move(token); }
+  // Send the token over plain TCP to a non-loopback address too (it travels in clear).
+  void allow_plaintext_token(bool allow) { allow_plaintext_token_ = allow; }
+  // Connecting (TCP, TLS handshake, hello) must finish within `timeout` (0: no limit).
+  void set_connect_timeout(std::chrono::milliseconds timeout) { connect_timeout_ = timeout; }
 
   void connect();  // throws ConnectionError, RemoteError (busy, bad_request, unauthorized)
   bool connected() const { return stream_.is_open(); }
@@ -71,7 +76,11 @@ class Connection {
 
  private:
   void open_transport();
+  void tls_handshake();
   void say_hello();
+  void refuse_plaintext_token(const asio::ip::tcp::resolver::results_type& endpoints) const;
+  void recognize_foreign_peer();
+  [[noreturn]] void timed_out(const char* what) const;
   bool peer_closed_or_out_of_step();
 
   std::string host_;
@@ -84,6 +93,8 @@ class Connection {
   std::unique_ptr<asio::ssl::context> tls_;  // null: plain TCP
   bool tls_insecure_ = false;
   std::string token_;
+  bool allow_plaintext_token_ = false;
+  std::chrono::milliseconds connect_timeout_{10000};
   proto::HelloReply hello_;
   std::uint64_t last_id_ = 0;
 };

@@ -35,16 +35,29 @@ bool exists(const std::string& path) {
   throw LocalError(Errc::internal, path + ": " + std::strerror(err));
 }
 
+std::string kind_of(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a file";
+}
+
 }  // namespace
 
 UploadSource open_upload_source(const std::string& path, const std::string& remote_name) {
   if (auto problem = proto::check_name(remote_name)) throw LocalError(problem->code, problem->message);
   UploadSource src;
-  src.fd.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  // O_NONBLOCK: opening a FIFO with no writer would wait forever, a device
+  // may act on open. Only a regular file goes on; then reads block again.
+  src.fd.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
   if (!src.fd) fail_errno(path);
   struct stat st {};
   if (::fstat(src.fd.get(), &st) != 0) fail_errno(path);
-  if (!S_ISREG(st.st_mode)) throw LocalError(Errc::not_found, path + ": not a regular file");
+  if (!S_ISREG(st.st_mode)) throw LocalError(Errc::unsupported_type, path + ": " + kind_of(st.st_mode) + ", not a regular file; refused");
+  int flags = ::fcntl(src.fd.get(), F_GETFL);
+  if (flags < 0 || ::fcntl(src.fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) fail_errno(path);
   if (st.st_size == 0) throw LocalError(Errc::empty_file, path + ": the file is empty; empty files are not stored");
   src.size = static_cast<std::uint64_t>(st.st_size);
   std::array<std::uint8_t, proto::kSniffBytes> head{};

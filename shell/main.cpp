@@ -16,6 +16,7 @@
 #include "shell/script_runner.hpp"
 #include "shell/state_files.hpp"
 #include "shell/target.hpp"
+#include "shell/terminal_text.hpp"
 #include "shell/token_source.hpp"
 
 namespace {
@@ -54,6 +55,9 @@ int main(int argc, char** argv) {
   bool verbose = false;
   TlsSettings tls;
   std::string token_file;
+  bool allow_plaintext_token = false;
+  double connect_timeout = 10;
+  double query_timeout = 30;
   CLI::App app{"imgsh: a shell for imgsrv image stores", "imgsh"};
   app.set_version_flag("--version", "imgsh " IMGSH_VERSION);
   app.formatter(std::make_shared<UsageFormatter>());
@@ -66,6 +70,17 @@ int main(int argc, char** argv) {
       ->type_name("FILE");
   app.add_flag("--insecure", tls.insecure, "TLS without checking the server's certificate (DANGEROUS); implies --tls");
   app.add_option("--token-file", token_file, "send the token in FILE (default: $IMGSH_TOKEN)")->type_name("FILE");
+  app.add_flag("--allow-plaintext-token", allow_plaintext_token,
+               "send the token even over plain TCP to a non-loopback address, where anyone on the path can read "
+               "it (RISKY; use TLS instead)");
+  app.add_option("--connect-timeout", connect_timeout,
+                 "give up when connecting (TCP, TLS handshake, hello) takes over S seconds (default 10; 0: no limit)")
+      ->type_name("S")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--timeout", query_timeout,
+                 "give up when ls or stat gets no reply within S seconds (default 30; 0: no limit; transfers have none)")
+      ->type_name("S")
+      ->check(CLI::NonNegativeNumber);
   std::string commands;
   for (const auto& c : command_table()) commands += (commands.empty() ? "" : ", ") + std::string(c.name);
   app.footer("Commands: " + commands +
@@ -120,14 +135,17 @@ int main(int argc, char** argv) {
     if (tls.enabled) client.use_tls(tls);
     token = find_token(token_file);
     if (!token.value.empty()) client.use_token(token.value);
+    client.allow_plaintext_token(allow_plaintext_token);
+    client.set_connect_timeout(std::chrono::milliseconds(static_cast<std::int64_t>(connect_timeout * 1000)));
+    client.set_query_timeout(std::chrono::milliseconds(static_cast<std::int64_t>(query_timeout * 1000)));
     client.connect();
   } catch (const RemoteError& e) {
     bool unauthorized = e.code() == imgsh::proto::Errc::unauthorized;
     std::cerr << "imgsh: " << imgsh::proto::to_string(e.code()) << ": "
-              << (unauthorized ? explain_unauthorized(e.what(), token) : std::string(e.what())) << "\n";
+              << escape_for_terminal(unauthorized ? explain_unauthorized(e.what(), token) : std::string(e.what())) << "\n";
     return kUsageError;
   } catch (const std::exception& e) {
-    std::cerr << "imgsh: " << e.what() << "\n";
+    std::cerr << "imgsh: " << escape_for_terminal(e.what()) << "\n";  // may quote the server
     return kUsageError;
   }
   remember_target(client.target_text());

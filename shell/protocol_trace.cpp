@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <string>
 
+#include "shell/terminal_text.hpp"
+
 namespace imgsh::shell {
 namespace {
 
@@ -10,7 +12,12 @@ bool enabled = false;
 
 void trace(const char* direction, const nlohmann::json& header, std::uint64_t body_len) {
   if (!enabled) return;
-  std::string line = std::string("imgsh: ") + direction + " " + header.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // A trace is pasted into bug reports: the token (hello's) never appears in it.
+  nlohmann::json shown = header;
+  if (shown.is_object() && shown.contains("token")) shown["token"] = "<redacted>";
+  std::string dumped = shown.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // A received header is the server's text: escaped, so it cannot rewrite the terminal.
+  std::string line = std::string("imgsh: ") + direction + " " + escape_for_terminal(dumped);
   if (body_len > 0) line += " + " + std::to_string(body_len) + " bytes";
   line += "\n";
   std::fputs(line.c_str(), stderr);

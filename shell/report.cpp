@@ -2,14 +2,17 @@
 
 #include <iostream>
 
+#include "shell/terminal_text.hpp"
+
 namespace imgsh::shell {
 
 void Reporter::line(std::string_view server, std::string_view op, std::string_view file, std::string_view rest) {
   std::string text;
   text.append(server).append(" ").append(op);
   if (!file.empty()) text.append(" ").append(file);
-  text.append(" ").append(rest).append("\n");
-  std::cout << text << std::flush;
+  text.append(" ").append(rest);
+  // Names, codes and messages may come from the server: escaped, so one report is one line.
+  std::cout << escape_for_terminal(text) + "\n" << std::flush;
 }
 
 void Reporter::ok(std::string_view server, std::string_view op, std::string_view file, std::string_view message) {

@@ -16,6 +16,14 @@ asio::awaitable<proto::Reply> read_reply(Connection& conn, std::uint64_t id, pro
                       "reply " + std::to_string(reply.id) + " does not answer request " + std::to_string(id));
   }
   if (reply.status == proto::ReplyStatus::error) {
+    // An error's body is a few bytes if any: a large one is not read (the
+    // caller drops the connection, which is out of step) but refused at once.
+    constexpr std::uint64_t kMaxErrorBody = 64 * 1024;
+    if (head.body_len > kMaxErrorBody) {
+      throw RemoteError(proto::Errc::bad_frame, "the server's error reply announces a " + std::to_string(head.body_len) +
+                                                    "-byte body; not read, connection closed (it said: " +
+                                                    std::string(proto::to_string(reply.code)) + ": " + reply.message + ")");
+    }
     if (reader.in_body()) co_await reader.skip_body();
     if (reply.id == 0) throw RemoteError(reply.code, reply.message);
     throw Refusal(reply.code, reply.message);

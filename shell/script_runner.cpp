@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "protocol/names.hpp"
 #include "shell/command_table.hpp"
 #include "shell/interrupt.hpp"
 #include "shell/line_editor.hpp"
@@ -31,7 +32,11 @@ RemoteCandidates remote_names_for_completion(ShellContext& ctx, const std::strin
   try {
     if (client.ensure_connected()) ctx.reconnected_unsaid = true;
     Listing listing = client.list(prefix, kMaxCandidates);
-    for (auto& f : listing.files) candidates.names.push_back(std::move(f.name));
+    // libedit prints and inserts candidates as they are: a name no imgsrv
+    // could store (control characters, invalid UTF-8) is never offered.
+    for (auto& f : listing.files) {
+      if (!proto::check_name(f.name)) candidates.names.push_back(std::move(f.name));
+    }
     candidates.truncated = listing.truncated;
   } catch (const std::exception&) {
     candidates = {};

@@ -126,7 +126,7 @@ class CompletionScriptTest(IntegrationTest):
         self.assertEqual(self.bash_complete("imgsrv token "), ["add"])
         self.assertEqual(self.bash_complete("imgsrv token add --r"), ["--ro"])
         self.assertEqual(self.bash_complete("imgsrv 7070 --tls-m"), ["--tls-min"])
-        self.assertEqual(sorted(self.bash_complete("imgsh --t")), ["--tls", "--token-file"])
+        self.assertEqual(sorted(self.bash_complete("imgsh --t")), ["--timeout", "--tls", "--token-file"])
         # a file after --ca is not the target: the target comes next
         self.assertEqual(self.bash_complete("imgsh --ca ca.pem ex"), ["example.org:7070"])
         # imgs://HOST:PORT from the past targets (bash replaces only the part after the last colon)
@@ -157,7 +157,7 @@ class CompletionScriptTest(IntegrationTest):
                  ("imgsrv --tokens c", ["ca.pem"]), ("imgsrv token add --tokens c", ["ca.pem"]),
                  ("imgsrv --tls-min ", ["1.2", "1.3"]), ("imgsrv to", ["token"]),
                  ("imgsrv token ", ["add"]), ("imgsrv token add --r", ["--ro"]),
-                 ("imgsh --t", ["--tls", "--token-file"]),
+                 ("imgsh --t", ["--timeout", "--tls", "--token-file"]),
                  ("imgsh --ca ca.pem ex", ["example.org:7070"]),
                  ("imgsh imgs://ex", ["imgs://example.org:7070"])]
         for line, expected in cases:

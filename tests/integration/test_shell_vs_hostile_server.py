@@ -1,0 +1,288 @@
+"""No server can harm the shell (issue 12, items 8-10): a fake hostile server on 127.0.0.1.
+
+Item 8, escaping: text from the server (listed names, `ls -l`, a per-file report line,
+an error message, the server name `version` shows) reaches the terminal with control
+characters, C1, bidi controls and invalid UTF-8 written visibly; listed names that break
+the name rules are left out with one warning line.
+Item 9, the token: `-v` traces hello with the token redacted; a token is not sent over
+plain TCP to a non-loopback address (refused before any connection is made).
+Item 10, waits and bounds: a silent server fails the connect deadline with a message
+saying so; an SSH or HTTP server is named as such; an error reply announcing a 2^63-byte
+body closes the connection at once; a listing over 64 MiB is refused unread; a silent
+`ls` fails the --timeout deadline; `put` of a FIFO is refused at once.
+"""
+
+import json
+import os
+import socket
+import struct
+import threading
+import time
+import unittest
+
+from checks import IntegrationTest
+from wire import HOST, MIB
+
+ESC = "\x1b"
+TOKEN = "tok-" + "s3cr3t" * 6
+
+
+def _recv_exact(conn, n):
+    data = b""
+    while len(data) < n:
+        piece = conn.recv(n - len(data))
+        if not piece:
+            raise ConnectionError("closed")
+        data += piece
+    return data
+
+
+class HostileServer:
+    """Accepts connections on 127.0.0.1 for at most `lifetime` seconds. on_accept(conn)
+    may send a greeting or return False to go silent; answer(header) returns the bytes
+    to send for a request (None: say nothing, and go silent)."""
+
+    def __init__(self, answer=None, on_accept=None, server_name="fake/0.0", lifetime=30.0):
+        self.answer = answer or (lambda header: None)
+        self.on_accept = on_accept
+        self.server_name = server_name
+        self.lifetime = lifetime
+        self.headers = []
+        self.closed_by_client = threading.Event()
+        self._stop = threading.Event()
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener.bind((HOST, 0))
+        self._listener.listen(8)
+        self._listener.settimeout(0.2)
+        self.port = self._listener.getsockname()[1]
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    @property
+    def addr(self):
+        return "%s:%d" % (HOST, self.port)
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._listener.close()
+
+    def _run(self):
+        deadline = time.monotonic() + self.lifetime
+        while not self._stop.is_set() and time.monotonic() < deadline:
+            try:
+                conn, _ = self._listener.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(0.5)
+                try:
+                    self._serve(conn, deadline)
+                except (OSError, ConnectionError, ValueError):
+                    pass
+                self.closed_by_client.set()
+
+    def _silent(self, conn, deadline):
+        # Reads (and drops) whatever comes until the client closes or time is up.
+        while not self._stop.is_set() and time.monotonic() < deadline:
+            try:
+                if not conn.recv(65536):
+                    return
+            except socket.timeout:
+                continue
+
+    def _serve(self, conn, deadline):
+        if self.on_accept is not None and self.on_accept(conn) is False:
+            return self._silent(conn, deadline)
+        while not self._stop.is_set() and time.monotonic() < deadline:
+            try:
+                header_len, body_len = struct.unpack(">IQ", _recv_exact(conn, 12))
+            except socket.timeout:
+                continue
+            header = json.loads(_recv_exact(conn, header_len).decode())
+            if body_len:
+                _recv_exact(conn, body_len)
+            self.headers.append(header)
+            if header.get("op") == "hello":
+                reply = frame({"id": header["id"], "status": "ok", "server": self.server_name, "version": 1,
+                               "limits": {"max_file_size": 0, "inline_put_max": MIB, "max_header": 65536}})
+            elif header.get("op") == "bye":
+                conn.sendall(frame({"id": header["id"], "status": "ok"}))
+                return
+            else:
+                reply = self.answer(header)
+            if reply is None:
+                return self._silent(conn, deadline)
+            if callable(reply):
+                return reply(conn)
+            conn.sendall(reply)
+
+
+def frame(header, body=b"", body_len=None):
+    hb = json.dumps(header, ensure_ascii=False).encode("utf-8")
+    return struct.pack(">IQ", len(hb), len(body) if body_len is None else body_len) + hb + body
+
+
+def listing(names):
+    def answer(header):
+        if header.get("op") != "list":
+            return frame({"id": header["id"], "status": "error", "code": "not_found",
+                          "message": "gone"})
+        body = json.dumps([{"name": n, "size": 7, "mtime": 0} for n in names],
+                          ensure_ascii=False).encode("utf-8")
+        return frame({"id": header["id"], "status": "ok", "count": len(names), "truncated": False}, body)
+    return answer
+
+
+class HostileCase(IntegrationTest):
+    def hostile(self, **kw):
+        srv = HostileServer(**kw)
+        self.on_cleanup(srv.stop)
+        return srv
+
+    def assertNoRawControls(self, text):
+        for ch in text:
+            cp = ord(ch)
+            bad = (cp < 0x20 and ch != "\n") or cp == 0x7F or 0x80 <= cp <= 0x9F or cp in (
+                0x061C, 0x200E, 0x200F, 0x2028, 0x2029, 0xFFFD) or 0x202A <= cp <= 0x202E or 0x2066 <= cp <= 0x2069
+            self.assertFalse(bad, "raw U+%04X reached the terminal in %r" % (cp, text))
+
+
+class EscapedOutput(HostileCase):
+    RLO_NAME = "a\u202egnp.png"  # passes today's name rules: shown, escaped
+
+    def test_ls_escapes_names_and_drops_rule_breakers(self):
+        names = ["good.png", self.RLO_NAME, ESC + "]0;owned" + "\x07.png", "x\n10.0.0.1:1 get y ok.png",
+                 "\x9b31m.png"]
+        srv = self.hostile(answer=listing(names))
+        for flags in ([], ["-l"]):
+            res = self.imgsh(srv.addr, "ls", *flags, timeout=20)
+            self.assertOk(res, op="list")
+            self.assertNoRawControls(res.stdout + res.stderr)
+            self.assertIn("a\\u{202E}gnp.png", res.stdout, res.describe())
+            self.assertIn("good.png", res.stdout)
+            self.assertNotIn("owned", res.stdout, res.describe())
+            self.assertEqual(res.stderr.count("warning: 3 names from the server broke the name rules"), 1,
+                             res.describe())
+            self.assertEqual(len(res.other_lines), 2, res.describe())
+
+    def test_get_report_line_escapes_the_name(self):
+        srv = self.hostile(answer=listing([ESC + "[2J\x9bx" + "\u2028.png"]))
+        res = self.imgsh(srv.addr, "get", "*", timeout=20)
+        self.assertNoRawControls(res.stdout + res.stderr)
+        self.assertIn("\\x1B[2J\\u{009B}x\\u{2028}.png", res.stdout, res.describe())
+
+    def test_error_message_is_escaped(self):
+        message = "no " + ESC + "]0;pwned\x07 such\n127.0.0.1:1 stat x.png ok fine \u202e"
+        srv = self.hostile(answer=lambda h: frame({"id": h["id"], "status": "error", "code": "not_found",
+                                                   "message": message}))
+        res = self.imgsh(srv.addr, "stat", "x.png", timeout=20)
+        self.assertFail(res, "not_found", op="stat")
+        self.assertNoRawControls(res.stdout + res.stderr)
+        self.assertIn("\\x1B]0;pwned\\x07 such\\x0A127.0.0.1:1", res.stdout, res.describe())
+
+    def test_version_escapes_the_server_name(self):
+        srv = self.hostile(server_name="evil" + ESC + "[31m\x9b\u202e")
+        res = self.imgsh(srv.addr, "version", timeout=20)
+        self.assertEqual(res.returncode, 0, res.describe())
+        self.assertNoRawControls(res.stdout + res.stderr)
+        self.assertIn("evil\\x1B[31m\\u{009B}\\u{202E}", res.stdout, res.describe())
+
+
+class TokenKeptSecret(HostileCase):
+    def shell_env(self):
+        env = super().shell_env()
+        env["IMGSH_TOKEN"] = TOKEN
+        return env
+
+    def test_verbose_trace_redacts_the_token(self):
+        srv = self.hostile(answer=listing(["a.png"]))
+        res = self.imgsh("-v", srv.addr, "ls", timeout=20)
+        self.assertOk(res, op="list")
+        self.assertEqual(srv.headers[0].get("token"), TOKEN)  # it was sent (loopback)
+        self.assertNotIn(TOKEN, res.stderr, res.describe())
+        self.assertIn('"token":"<redacted>"', res.stderr.replace(" ", ""), res.describe())
+
+    def test_no_plaintext_token_to_a_non_loopback_address(self):
+        # 192.0.2.1 (TEST-NET-1) is never contacted: the refusal comes before connect,
+        # so it is immediate though the connect deadline is 30 s.
+        start = time.monotonic()
+        res = self.imgsh("--connect-timeout", "30", "192.0.2.1:7070", "ls", timeout=20)
+        self.assertLess(time.monotonic() - start, 5, res.describe())
+        self.assertEqual(res.returncode, 2, res.describe())
+        self.assertIn("refusing to send the token in clear", res.stderr)
+        self.assertIn("--allow-plaintext-token", res.stderr)
+
+
+class BoundedWaits(HostileCase):
+    def timed(self, *args, limit):
+        start = time.monotonic()
+        res = self.imgsh(*args, timeout=20)
+        self.assertLess(time.monotonic() - start, limit, res.describe())
+        return res
+
+    def test_silent_server_fails_the_connect_deadline(self):
+        srv = self.hostile(on_accept=lambda conn: False)
+        res = self.timed("--connect-timeout", "1", srv.addr, "ls", limit=6)
+        self.assertEqual(res.returncode, 2, res.describe())
+        self.assertIn("timed out: no answer to hello", res.stderr)
+        self.assertIn("1000 ms", res.stderr)
+
+    def test_ssh_server_is_named(self):
+        def ssh(conn):
+            conn.sendall(b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n")
+            return False
+        srv = self.hostile(on_accept=ssh)
+        res = self.timed(srv.addr, "ls", limit=6)
+        self.assertEqual(res.returncode, 2, res.describe())
+        self.assertIn("this is an SSH server", res.stderr)
+
+    def test_http_server_is_named(self):
+        def http(conn):
+            conn.recv(100)
+            conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+            return False
+        srv = self.hostile(on_accept=http)
+        res = self.timed(srv.addr, "ls", limit=6)
+        self.assertEqual(res.returncode, 2, res.describe())
+        self.assertIn("this is an HTTP server", res.stderr)
+
+    def test_huge_error_body_closes_the_connection(self):
+        def endless(conn):
+            # An error announcing 2^63 bytes, then bytes for as long as imgsh reads them.
+            conn.sendall(frame({"id": 2, "status": "error", "code": "internal", "message": "x"}, body_len=1 << 63))
+            end = time.monotonic() + 15
+            while time.monotonic() < end:
+                conn.sendall(b"\0" * 65536)
+        srv = self.hostile(answer=lambda h: endless)
+        res = self.timed(srv.addr, "ls", limit=6)
+        self.assertFail(res, "bad_frame", op="list", status=1)
+        self.assertIn("not read, connection closed", res.stdout)
+        self.assertTrue(srv.closed_by_client.wait(5))
+
+    def test_oversized_listing_refused_unread(self):
+        srv = self.hostile(answer=lambda h: frame({"id": h["id"], "status": "ok", "count": 1, "truncated": False},
+                                                  body_len=64 * MIB + 1))
+        res = self.timed("--timeout", "60", srv.addr, "ls", limit=6)
+        self.assertFail(res, "too_large", op="list", status=1)
+        self.assertIn("over imgsh's limit of 64 MiB", res.stdout)
+
+    def test_silent_list_fails_the_reply_deadline(self):
+        srv = self.hostile(answer=lambda h: None)
+        res = self.timed("--timeout", "1", srv.addr, "ls", limit=6)
+        self.assertFail(res, "connection_lost", op="list", status=2)
+        self.assertIn("no reply from", res.stdout)
+
+    def test_fifo_put_refused_at_once(self):
+        server = self.start_server()
+        fifo = self.work_path("b.png")
+        os.mkfifo(fifo)
+        res = self.timed(server.addr, "put", "b.png", limit=6)
+        self.assertFail(res, "unsupported_type", op="put")
+        self.assertIn("a FIFO, not a regular file", res.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()
