@@ -6,6 +6,7 @@
 #include <memory>
 #include <string_view>
 
+#include "server/checksum_service.hpp"
 #include "server/storage.hpp"
 
 namespace imgsh::server {
@@ -16,6 +17,7 @@ inline constexpr std::string_view kTempPrefix = ".imgsrv-tmp.";
 struct LocalStoreOptions {
   std::filesystem::path root;
   bool fsync = true;  // flush data and directory before a put is acknowledged
+  ChecksumOptions checksums{};  // the pool that hashes files placed by hand, the memory cache
 };
 
 struct OpenedLocalStore {
