@@ -74,7 +74,9 @@ asio::awaitable<std::string> ChecksumService::checksum(int fd, const struct stat
   if (auto cached = memory_.find(key)) co_return *cached;
   // The initiation runs once this coroutine is suspended; the result is
   // posted back to this coroutine's executor (its session's strand).
-  co_return co_await asio::async_initiate<asio::use_awaitable_t<>, void(std::exception_ptr, std::string)>(
+  // Named, not a temporary inside co_await: g++ 12 destroys such a temporary's
+  // captures twice.
+  auto wait = asio::async_initiate<const asio::use_awaitable_t<>, void(std::exception_ptr, std::string)>(
       [this, fd, key, name](auto handler) {
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
         auto executor = asio::get_associated_executor(*shared);
@@ -83,6 +85,8 @@ asio::awaitable<std::string> ChecksumService::checksum(int fd, const struct stat
         });
       },
       asio::use_awaitable);
+  std::string xxh3 = co_await std::move(wait);
+  co_return xxh3;
 }
 
 void ChecksumService::start_or_join(int fd, const FileKey& key, const std::string& name, Waiter waiter) {

@@ -53,7 +53,9 @@ TEST(ChecksumKey, AnXattrRecordedBeforeARewriteIsNotTrustedAfterIt) {
   UniqueFd fd = file_with(dir.path() / "a.png", "first");
   Recorded recorded = record_checksum(fd.get(), kSum);
   struct stat st = stat_of(fd.get());
-  if (recorded.in_xattr) EXPECT_EQ(xattr_checksum(fd.get(), st), kSum);
+  if (recorded.in_xattr) {
+    EXPECT_EQ(xattr_checksum(fd.get(), st), kSum);
+  }
   EXPECT_EQ(recorded.key, file_key(st)) << "the key returned is the file as it is after the record";
   struct timespec times[2] = {st.st_atim, st.st_mtim};
   ASSERT_EQ(::pwrite(fd.get(), "other", 5, 0), 5);

@@ -123,9 +123,16 @@ TEST(ChecksumService, AFullQueueAnswersBusy) {
   for (int i = 0; i < 3; ++i) fds.push_back(sparse_file(dir.path() / ("f" + std::to_string(i) + ".png"), off_t{64} << 30));
   asio::io_context io;
   Outcome out[3];
-  for (int i = 0; i < 3; ++i) asio::co_spawn(io, ask(service, fds[i].get(), stat_of(fds[i].get()), out[i]), asio::detached);
-  asio::steady_timer timer(io, std::chrono::milliseconds(200));
-  timer.async_wait([&](const asio::error_code&) { service.cancel(); });
+  asio::co_spawn(io, ask(service, fds[0].get(), stat_of(fds[0].get()), out[0]), asio::detached);
+  asio::steady_timer later(io, std::chrono::milliseconds(150));  // the first is running by then
+  later.async_wait([&](const asio::error_code&) {
+    for (int i = 1; i < 3; ++i) asio::co_spawn(io, ask(service, fds[i].get(), stat_of(fds[i].get()), out[i]), asio::detached);
+  });
+  asio::steady_timer timer(io, std::chrono::milliseconds(400));
+  timer.async_wait([&](const asio::error_code&) {
+    EXPECT_EQ(out[2].error, Errc::busy) << "refused at once, before the cancel";
+    service.cancel();
+  });
   io.run_for(std::chrono::seconds(60));
   int busy = 0;
   for (auto& o : out) busy += o.error == Errc::busy;
