@@ -74,13 +74,15 @@ asio::awaitable<std::string> ChecksumService::checksum(int fd, const struct stat
   if (auto cached = memory_.find(key)) co_return *cached;
   // The initiation runs once this coroutine is suspended; the result is
   // posted back to this coroutine's executor (its session's strand).
-  // Named, not a temporary inside co_await: g++ 12 destroys such a temporary's
-  // captures twice.
+  // g++ 12 destroys the initiation's captures twice (asio 1.22 passes it by
+  // value into a coroutine): every capture is trivially destructible, and
+  // `name` lives in this frame, suspended while the initiation runs.
+  const std::string* name_here = &name;
   auto wait = asio::async_initiate<const asio::use_awaitable_t<>, void(std::exception_ptr, std::string)>(
-      [this, fd, key, name](auto handler) {
+      [this, fd, key, name_here](auto handler) {
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
         auto executor = asio::get_associated_executor(*shared);
-        start_or_join(fd, key, name, [shared, executor](std::exception_ptr error, std::string xxh3) {
+        start_or_join(fd, key, *name_here, [shared, executor](std::exception_ptr error, std::string xxh3) {
           asio::post(executor, [shared, error, xxh3 = std::move(xxh3)]() mutable { (*shared)(error, std::move(xxh3)); });
         });
       },

@@ -49,7 +49,7 @@ struct Outcome {
 
 asio::awaitable<void> ask(ChecksumService& service, int fd, struct stat st, Outcome& out) {
   try {
-    out.xxh3 = co_await service.checksum(fd, st, "x.png");
+    out.xxh3 = co_await service.checksum(fd, st, "a-name-longer-than-any-small-string-buffer.png");
   } catch (const proto::ProtocolError& e) {
     out.error = e.code();
   }
