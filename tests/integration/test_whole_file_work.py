@@ -50,6 +50,15 @@ def replied(c):
     return bool(select.select([c.sock], [], [], 0)[0])
 
 
+def blocked_in_openat(pid):
+    """True while the process sits in openat(2) (x86-64 syscall 257, aarch64 56)."""
+    try:
+        with open("/proc/%d/syscall" % pid) as f:
+            return f.read().split()[0] in ("257", "56")
+    except (OSError, IndexError):
+        return False
+
+
 class Inotify:
     """IN_OPEN events on one path, read without blocking (ctypes: no inotify in the stdlib)."""
     IN_OPEN = 0x20
@@ -139,6 +148,8 @@ class OddFilesNeverOpened(IntegrationTest):
                                    "import sys; open(sys.argv[1], 'wb').write(b'x' * 65536)", fifo])
         self.addCleanup(writer.wait, 5)
         self.addCleanup(lambda: writer.poll() is None and writer.kill())
+        self.assertTrue(wait_until(lambda: blocked_in_openat(writer.pid), 10),
+                        "the writer never blocked opening the FIFO")
         server = self.start_server()
         with RawClient(server.port) as c:
             c.hello()
