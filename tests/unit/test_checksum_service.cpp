@@ -60,8 +60,8 @@ TEST(ChecksumService, ConcurrentRequestsShareOneHashAndTheResultIsKept) {
   UniqueFd fd = sparse_file(dir.path() / "big.png", 256 << 20);
   struct stat st = stat_of(fd.get());
   std::string expected = proto::xxh3_of_file(fd.get(), static_cast<std::uint64_t>(st.st_size));
+  asio::io_context io;  // outlives the service: its workers post to it until joined
   ChecksumService service;
-  asio::io_context io;
   Outcome a, b;
   asio::co_spawn(io, ask(service, fd.get(), st, a), asio::detached);
   asio::co_spawn(io, ask(service, fd.get(), st, b), asio::detached);
@@ -81,12 +81,16 @@ TEST(ChecksumService, ConcurrentRequestsShareOneHashAndTheResultIsKept) {
 TEST(ChecksumService, AChangedFileIsHashedAgain) {
   ScratchDir dir;
   UniqueFd fd = sparse_file(dir.path() / "a.png", 4096);
+  asio::io_context io;  // outlives the service: its workers post to it until joined
   ChecksumService service;
   Outcome first, second;
-  testing::run_awaitable(ask(service, fd.get(), stat_of(fd.get()), first));
+  asio::co_spawn(io, ask(service, fd.get(), stat_of(fd.get()), first), asio::detached);
+  io.run();
   ASSERT_EQ(::pwrite(fd.get(), "IMGSH", 5, 0), 5);  // same size
   struct stat st = stat_of(fd.get());
-  testing::run_awaitable(ask(service, fd.get(), st, second));
+  io.restart();
+  asio::co_spawn(io, ask(service, fd.get(), st, second), asio::detached);
+  io.run();
   EXPECT_EQ(second.xxh3, proto::xxh3_of_file(fd.get(), 4096));
   EXPECT_NE(first.xxh3, second.xxh3);
   EXPECT_EQ(service.hashes_started(), 2u);
@@ -97,8 +101,8 @@ TEST(ChecksumService, CancelStopsAHashInProgressAndAnswersBusy) {
   UniqueFd fd = sparse_file(dir.path() / "huge.png", off_t{64} << 30);  // minutes to hash whole
   ChecksumOptions options;
   options.workers = 1;
+  asio::io_context io;  // outlives the service: its workers post to it until joined
   ChecksumService service(options);
-  asio::io_context io;
   Outcome out;
   asio::co_spawn(io, ask(service, fd.get(), stat_of(fd.get()), out), asio::detached);
   asio::steady_timer timer(io, std::chrono::milliseconds(100));
@@ -117,11 +121,11 @@ TEST(ChecksumService, AFullQueueAnswersBusy) {
   ChecksumOptions options;
   options.workers = 1;
   options.max_queued = 1;
+  asio::io_context io;  // outlives the service: its workers post to it until joined
   ChecksumService service(options);
   // Three different large files: one runs, one waits, the third is refused.
   std::vector<UniqueFd> fds;
   for (int i = 0; i < 3; ++i) fds.push_back(sparse_file(dir.path() / ("f" + std::to_string(i) + ".png"), off_t{64} << 30));
-  asio::io_context io;
   Outcome out[3];
   asio::co_spawn(io, ask(service, fds[0].get(), stat_of(fds[0].get()), out[0]), asio::detached);
   asio::steady_timer later(io, std::chrono::milliseconds(150));  // the first is running by then
