@@ -1,12 +1,17 @@
 #pragma once
 // A stored file's XXH3-128, cached in the extended attribute user.imgsh.xxh3
 // so a get can announce the checksum and still send with sendfile(2) without
-// reading the file first. The entry also holds the size and mtime (ns) it
-// was computed for; a file changed behind the server's back, or placed in the
-// root by hand, has no valid entry and is hashed on demand (and cached when
-// the filesystem allows user xattrs).
+// reading the file first. The entry records what it was computed for: inode,
+// size, mtime and ctime (ns). ctime is the one a writer cannot restore, so a
+// file rewritten in place with its size and mtime put back is noticed.
+// Writing the attribute itself moves ctime, so an entry is only valid when
+// the ctime it records is the one its own write left; on filesystems with
+// fine-grained ctime (Linux 6.13+ multigrain) that never settles, and the
+// checksum lives in the memory cache (checksum_memory.hpp) instead.
 #include <sys/stat.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,12 +19,29 @@ namespace imgsh::server {
 
 inline constexpr const char* kChecksumXattr = "user.imgsh.xxh3";
 
-// The checksum of the open file `fd` whose fstat is `st`: the cached one when
-// it is valid, otherwise computed now. Throws std::system_error on a read error.
-std::string file_checksum(int fd, const struct stat& st);
+// What a checksum was computed for: any change to the file changes one of these.
+struct FileKey {
+  std::uint64_t dev = 0;
+  std::uint64_t ino = 0;
+  std::int64_t size = 0;
+  std::int64_t mtime_ns = 0;
+  std::int64_t ctime_ns = 0;
+  friend bool operator==(const FileKey&, const FileKey&) = default;
+};
 
-// Records `xxh3` as the checksum of `fd` as it is now (`st`). Best effort:
-// returns false where user xattrs are not supported.
-bool cache_checksum(int fd, const struct stat& st, std::string_view xxh3);
+FileKey file_key(const struct stat& st);
+
+// The checksum the xattr of `fd` holds for the file as `st` describes it, if valid.
+std::optional<std::string> xattr_checksum(int fd, const struct stat& st);
+
+// Records `xxh3` in the xattr of `fd`, unless the file has more than one link
+// (the inode may be shared with a file outside the root: never write to it)
+// or the filesystem refuses. Returns the file's key as it is afterwards, and
+// whether the xattr is valid for that key.
+struct Recorded {
+  FileKey key;
+  bool in_xattr = false;
+};
+Recorded record_checksum(int fd, std::string_view xxh3);
 
 }  // namespace imgsh::server

@@ -168,6 +168,7 @@ void Listener::begin_shutdown(int signal_number) {
   spdlog::info("signal {}: no new connections; finishing requests in progress", signal_number);
   notify_stopping();  // here, where shutdown begins: a signal_set of main's own could miss the signal
   stopping_ = true;
+  server_->store.cancel_work();  // a hash in progress stops at its next chunk; its waiters get busy
   asio::error_code ec;
   acceptor_.close(ec);
   hangup_.cancel(ec);  // a pending wait for SIGHUP would keep io.run() going

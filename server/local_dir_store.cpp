@@ -15,7 +15,7 @@
 #include "protocol/fd_io.hpp"
 #include "protocol/names.hpp"
 #include "protocol/unique_fd.hpp"
-#include "server/checksum_cache.hpp"
+#include "server/checksum_service.hpp"
 #include "server/file_sender.hpp"
 #include "server/root_claim.hpp"
 #include "server/root_entries.hpp"
@@ -44,6 +44,37 @@ void require_valid_name(const std::string& name) {
   if (auto problem = proto::check_name(name)) throw StoreError(problem->code, problem->message);
 }
 
+StoreError not_stored(const std::string& name) { return StoreError(Errc::not_found, name + ": no such file on the server"); }
+
+// Opens `name` for reading only if it is a regular file. O_PATH opens
+// nothing (a FIFO's blocked writer stays blocked, a device's driver is never
+// called); fstat says what it is; only then is that same inode opened for
+// reading, through /proc/self/fd. Without /proc, by name, and checked again
+// to be the same regular file. Throws not_found, internal.
+UniqueFd open_regular_file(int root_fd, const std::string& name) {
+  UniqueFd path_fd(::openat(root_fd, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  if (!path_fd) {
+    if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) throw not_stored(name);
+    throw StoreError(Errc::internal, errno_text(name + ": cannot open"));
+  }
+  struct stat before {};
+  if (::fstat(path_fd.get(), &before) != 0) throw StoreError(Errc::internal, errno_text(name + ": fstat"));
+  if (!S_ISREG(before.st_mode)) throw not_stored(name);  // a symlink, FIFO, device, socket, directory
+  std::string proc = "/proc/self/fd/" + std::to_string(path_fd.get());
+  UniqueFd fd(::open(proc.c_str(), O_RDONLY | O_NOCTTY | O_CLOEXEC));
+  if (!fd && errno == ENOENT) {
+    fd.reset(::openat(root_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  }
+  if (!fd) {
+    if (errno == ENOENT || errno == ELOOP) throw not_stored(name);
+    throw StoreError(Errc::internal, errno_text(name + ": cannot open"));
+  }
+  struct stat after {};
+  if (::fstat(fd.get(), &after) != 0) throw StoreError(Errc::internal, errno_text(name + ": fstat"));
+  if (!S_ISREG(after.st_mode) || after.st_dev != before.st_dev || after.st_ino != before.st_ino) throw not_stored(name);
+  return fd;
+}
+
 class LocalStoredFile final : public StoredFile {
  public:
   LocalStoredFile(UniqueFd fd, proto::FileInfo info) : fd_(std::move(fd)), info_(std::move(info)) {}
@@ -68,8 +99,13 @@ class LocalStoredFile final : public StoredFile {
 // name with RENAME_NOREPLACE. Destroyed unpublished, it unlinks the temporary.
 class LocalUpload final : public UploadSink {
  public:
-  LocalUpload(int root_fd, bool fsync, std::string name, std::string temp_name, UniqueFd fd)
-      : root_fd_(root_fd), fsync_(fsync), name_(std::move(name)), temp_name_(std::move(temp_name)), fd_(std::move(fd)) {}
+  LocalUpload(int root_fd, bool fsync, ChecksumService& hashes, std::string name, std::string temp_name, UniqueFd fd)
+      : root_fd_(root_fd),
+        fsync_(fsync),
+        hashes_(hashes),
+        name_(std::move(name)),
+        temp_name_(std::move(temp_name)),
+        fd_(std::move(fd)) {}
   LocalUpload(const LocalUpload&) = delete;
   LocalUpload& operator=(const LocalUpload&) = delete;
   ~LocalUpload() override {
@@ -93,8 +129,6 @@ class LocalUpload final : public UploadSink {
   asio::awaitable<proto::FileInfo> publish(std::string xxh3) override {
     struct stat st {};
     if (::fstat(fd_.get(), &st) != 0) throw StoreError(Errc::internal, errno_text(name_ + ": fstat"));
-    // Written on the temporary, so a get of the new file never hashes it.
-    if (!xxh3.empty()) cache_checksum(fd_.get(), st, xxh3);
     if (fsync_ && ::fsync(fd_.get()) != 0) {
       throw StoreError(errno == ENOSPC ? Errc::no_space : Errc::internal, errno_text(name_ + ": fsync"));
     }
@@ -113,6 +147,8 @@ class LocalUpload final : public UploadSink {
       throw StoreError(Errc::internal, errno_text(name_ + ": cannot publish"));
     }
     done_ = true;
+    // Recorded once published (the rename moved ctime), so a get of the new file never hashes it.
+    if (!xxh3.empty()) hashes_.remember(fd_.get(), xxh3);
     fd_.reset();
     if (fsync_) ::fsync(root_fd_);
     proto::FileInfo info = info_from_stat(name_, st);
@@ -123,6 +159,7 @@ class LocalUpload final : public UploadSink {
  private:
   int root_fd_;
   bool fsync_;
+  ChecksumService& hashes_;
   std::string name_;
   std::string temp_name_;
   UniqueFd fd_;
@@ -131,7 +168,8 @@ class LocalUpload final : public UploadSink {
 
 class LocalDirStore final : public Storage {
  public:
-  explicit LocalDirStore(const LocalStoreOptions& options) : root_(options.root), fsync_(options.fsync) {
+  explicit LocalDirStore(const LocalStoreOptions& options)
+      : root_(options.root), fsync_(options.fsync), hashes_(options.checksums) {
     root_fd_.reset(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!root_fd_) throw std::runtime_error(errno_text("cannot open root " + root_.string()));
   }
@@ -159,9 +197,17 @@ class LocalDirStore final : public Storage {
     co_return listing;
   }
 
-  asio::awaitable<proto::FileInfo> stat(std::string name) const override { co_return open_file(name)->info(); }
+  asio::awaitable<proto::FileInfo> stat(std::string name) const override {
+    auto file = co_await open_file(name);
+    co_return file->info();
+  }
 
-  asio::awaitable<std::unique_ptr<StoredFile>> open(std::string name) const override { co_return open_file(name); }
+  asio::awaitable<std::unique_ptr<StoredFile>> open(std::string name) const override {
+    co_return co_await open_file(name);
+  }
+
+  void cancel_work() const override { hashes_.cancel(); }
+  void join_work() const override { hashes_.join(); }
 
   asio::awaitable<void> check_upload(std::string name, std::uint64_t size) const override {
     check_free(name, size);
@@ -173,7 +219,7 @@ class LocalDirStore final : public Storage {
     for (int attempt = 0; attempt < 8; ++attempt) {
       std::string temp = std::string(kTempPrefix) + claim_->node_id() + "." + random_suffix();
       int fd = ::openat(root_fd_.get(), temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-      if (fd >= 0) co_return std::make_unique<LocalUpload>(root_fd_.get(), fsync_, name, std::move(temp), UniqueFd(fd));
+      if (fd >= 0) co_return std::make_unique<LocalUpload>(root_fd_.get(), fsync_, hashes_, name, std::move(temp), UniqueFd(fd));
       if (errno != EEXIST) {
         if (errno == ENOSPC || errno == EDQUOT) throw StoreError(Errc::no_space, name + ": no space for a temporary file");
         throw StoreError(Errc::internal, errno_text("cannot create a temporary file"));
@@ -183,24 +229,16 @@ class LocalDirStore final : public Storage {
   }
 
  private:
-  std::unique_ptr<LocalStoredFile> open_file(const std::string& name) const {
+  // The checksum comes from the xattr, the memory cache, or a hash on the
+  // worker pool; this coroutine waits for it without holding an I/O thread.
+  asio::awaitable<std::unique_ptr<LocalStoredFile>> open_file(std::string name) const {
     require_valid_name(name);
-    UniqueFd fd(::openat(root_fd_.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
-    // ELOOP: a symbolic link, never followed; anything else unexpected is ours.
-    if (!fd && errno != ENOENT && errno != ELOOP && errno != ENOTDIR) {
-      throw StoreError(Errc::internal, errno_text(name + ": cannot open"));
-    }
+    UniqueFd fd = open_regular_file(root_fd_.get(), name);
     struct stat st {};
-    if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
-      throw StoreError(Errc::not_found, name + ": no such file on the server");
-    }
+    if (::fstat(fd.get(), &st) != 0) throw StoreError(Errc::internal, errno_text(name + ": fstat"));
     proto::FileInfo info = info_from_stat(name, st);
-    try {
-      info.xxh3 = file_checksum(fd.get(), st);
-    } catch (const std::exception& e) {
-      throw StoreError(Errc::internal, name + ": cannot read: " + e.what());
-    }
-    return std::make_unique<LocalStoredFile>(std::move(fd), std::move(info));
+    info.xxh3 = co_await hashes_.checksum(fd.get(), st, name);
+    co_return std::make_unique<LocalStoredFile>(std::move(fd), std::move(info));
   }
 
   // A valid name, not taken, and room for `size` bytes (statvfs).
@@ -225,6 +263,7 @@ class LocalDirStore final : public Storage {
   UniqueFd root_fd_;
   bool fsync_;
   std::optional<RootClaim> claim_;  // held for the store's life
+  mutable ChecksumService hashes_;
 };
 
 }  // namespace

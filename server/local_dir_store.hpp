@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "server/checksum_service.hpp"
 #include "server/storage.hpp"
 
 namespace imgsh::server {
@@ -21,6 +22,7 @@ struct LocalStoreOptions {
   // each holds a lock of its own node id and sweeps only dead nodes' leftovers.
   bool shared = false;
   std::string node_id = "local";  // 1-64 of [A-Za-z0-9_-]; in temporaries' names
+  ChecksumOptions checksums{};  // the pool that hashes files placed by hand, the memory cache
 };
 
 struct OpenedLocalStore {

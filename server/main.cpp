@@ -196,6 +196,8 @@ int main(int argc, char** argv) {
     io.run();
     io.stop();
     for (auto& t : workers) t.join();
+    opened.store->cancel_work();  // no hash outlives the io_context its waiters post to
+    opened.store->join_work();
     spdlog::info("imgsrv stopped");
     return 0;
   } catch (const std::exception& e) {

@@ -1,9 +1,9 @@
 #pragma once
 // Where the stored images live, behind one interface, so a second backend (a
 // shared directory, an object store) plugs in without touching the handlers.
-// Every call is an awaitable: a backend may move slow work (hashing a whole
-// file, a network round trip) off the I/O threads later without changing its
-// callers; the local directory store does its work inline for now.
+// Every call is an awaitable, so slow work (hashing a whole file, a network
+// round trip) runs off the I/O threads: the local directory store hashes on
+// a worker pool (checksum_service.hpp).
 // Refusals are thrown as StoreError with their wire code (invalid_name,
 // unsupported_type, not_found, exists, no_space, internal).
 #include <cstdint>
@@ -70,6 +70,11 @@ class Storage {
   virtual asio::awaitable<void> check_upload(std::string name, std::uint64_t size) const = 0;
   // check_upload, then the sink the bytes go into.
   virtual asio::awaitable<std::unique_ptr<UploadSink>> begin_upload(std::string name, std::uint64_t size) const = 0;
+  // Shutdown: stop whole-file work in progress (requests waiting on it get
+  // busy) without blocking; then, once the I/O threads are done, wait for the
+  // workers, so none of them posts to an io_context being destroyed.
+  virtual void cancel_work() const {}
+  virtual void join_work() const {}
 };
 
 }  // namespace imgsh::server

@@ -13,7 +13,7 @@
 #include "protocol/version.hpp"
 #include "shell/protocol_trace.hpp"
 #include "shell/request_steps.hpp"
-#include "shell/terminal_text.hpp"
+#include "protocol/display_text.hpp"
 
 namespace imgsh::shell {
 namespace {
@@ -138,7 +138,7 @@ void Connection::recognize_foreign_peer() {
   if (starts("SSH-")) what = "an SSH server";
   else if (starts("HTTP/") || starts("<!DOC") || starts("<html") || starts("<HTML")) what = "an HTTP server";
   if (!what.empty()) throw ConnectionError(target_text_ + " is not an imgsrv: this is " + what + " (it answered \"" +
-                                           escape_for_terminal(first) + "...\")");
+                                           proto::escape_for_display(first) + "...\")");
 }
 
 void Connection::say_hello() {

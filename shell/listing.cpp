@@ -5,7 +5,7 @@
 
 #include "shell/columns.hpp"
 #include "shell/progress_bar.hpp"
-#include "shell/terminal_text.hpp"
+#include "protocol/display_text.hpp"
 
 namespace imgsh::shell {
 
@@ -45,13 +45,13 @@ std::string format_listing(const std::vector<ListedFile>& files, const ListingOp
       std::string size = options.human ? human_size(f.size) : std::to_string(f.size);
       char buf[64];
       std::snprintf(buf, sizeof buf, "%12s  %s  ", size.c_str(), format_time(f.mtime).c_str());
-      out += buf + escape_for_terminal(f.name) + "\n";
+      out += buf + proto::escape_for_display(f.name) + "\n";
     }
     return out;
   }
   std::vector<std::string> names;
   // Names come from the server or the filesystem: escaped before they reach the terminal.
-  for (const auto& f : files) names.push_back(escape_for_terminal(f.name));
+  for (const auto& f : files) names.push_back(proto::escape_for_display(f.name));
   if (!terminal || options.one_per_line) {
     for (const auto& n : names) out += n + "\n";
     return out;

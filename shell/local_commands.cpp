@@ -16,13 +16,13 @@
 #include "shell/listing.hpp"
 #include "shell/local_paths.hpp"
 #include "shell/shell_context.hpp"
-#include "shell/terminal_text.hpp"
+#include "protocol/display_text.hpp"
 
 namespace imgsh::shell {
 namespace {
 
 bool local_failure(std::string_view command, const std::string& what, int err) {
-  std::cerr << "imgsh: " << command << ": " << escape_for_terminal(what) << ": " << std::strerror(err) << "\n";
+  std::cerr << "imgsh: " << command << ": " << proto::escape_for_display(what) << ": " << std::strerror(err) << "\n";
   return false;
 }
 
@@ -108,7 +108,7 @@ bool cmd_progress(ShellContext& ctx, const std::vector<std::string>& args) {
 }
 
 bool cmd_version(ShellContext& ctx, const std::vector<std::string>&) {
-  std::cout << "imgsh " IMGSH_VERSION ", protocol " << proto::kProtocolVersion << "; server: " << escape_for_terminal(ctx.client.server_name())
+  std::cout << "imgsh " IMGSH_VERSION ", protocol " << proto::kProtocolVersion << "; server: " << proto::escape_for_display(ctx.client.server_name())
             << " at " << ctx.client.server_text() << "\n";
   return true;
 }

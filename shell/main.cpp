@@ -16,7 +16,7 @@
 #include "shell/script_runner.hpp"
 #include "shell/state_files.hpp"
 #include "shell/target.hpp"
-#include "shell/terminal_text.hpp"
+#include "protocol/display_text.hpp"
 #include "shell/token_source.hpp"
 
 namespace {
@@ -142,10 +142,10 @@ int main(int argc, char** argv) {
   } catch (const RemoteError& e) {
     bool unauthorized = e.code() == imgsh::proto::Errc::unauthorized;
     std::cerr << "imgsh: " << imgsh::proto::to_string(e.code()) << ": "
-              << escape_for_terminal(unauthorized ? explain_unauthorized(e.what(), token) : std::string(e.what())) << "\n";
+              << proto::escape_for_display(unauthorized ? explain_unauthorized(e.what(), token) : std::string(e.what())) << "\n";
     return kUsageError;
   } catch (const std::exception& e) {
-    std::cerr << "imgsh: " << escape_for_terminal(e.what()) << "\n";  // may quote the server
+    std::cerr << "imgsh: " << proto::escape_for_display(e.what()) << "\n";  // may quote the server
     return kUsageError;
   }
   remember_target(client.target_text());

@@ -11,7 +11,7 @@
 #include "shell/local_paths.hpp"
 #include "shell/progress_bar.hpp"
 #include "shell/remote_op.hpp"
-#include "shell/terminal_text.hpp"
+#include "protocol/display_text.hpp"
 #include "shell/remote_patterns.hpp"
 
 namespace imgsh::shell {
@@ -67,7 +67,7 @@ void reconnect_for_many(ShellContext& ctx) {
   try {
     reconnect_if_needed(ctx);
   } catch (const std::exception&) {
-    std::cerr << "imgsh: " << escape_for_terminal(describe_failure(ctx).message) << "\n";
+    std::cerr << "imgsh: " << proto::escape_for_display(describe_failure(ctx).message) << "\n";
   }
 }
 

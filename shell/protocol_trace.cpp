@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <string>
 
-#include "shell/terminal_text.hpp"
+#include "protocol/display_text.hpp"
 
 namespace imgsh::shell {
 namespace {
@@ -17,7 +17,7 @@ void trace(const char* direction, const nlohmann::json& header, std::uint64_t bo
   if (shown.is_object() && shown.contains("token")) shown["token"] = "<redacted>";
   std::string dumped = shown.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   // A received header is the server's text: escaped, so it cannot rewrite the terminal.
-  std::string line = std::string("imgsh: ") + direction + " " + escape_for_terminal(dumped);
+  std::string line = std::string("imgsh: ") + direction + " " + proto::escape_for_display(dumped);
   if (body_len > 0) line += " + " + std::to_string(body_len) + " bytes";
   line += "\n";
   std::fputs(line.c_str(), stderr);

@@ -2,7 +2,7 @@
 
 #include <iostream>
 
-#include "shell/terminal_text.hpp"
+#include "protocol/display_text.hpp"
 
 namespace imgsh::shell {
 
@@ -12,7 +12,7 @@ void Reporter::line(std::string_view server, std::string_view op, std::string_vi
   if (!file.empty()) text.append(" ").append(file);
   text.append(" ").append(rest);
   // Names, codes and messages may come from the server: escaped, so one report is one line.
-  std::cout << escape_for_terminal(text) + "\n" << std::flush;
+  std::cout << proto::escape_for_display(text) + "\n" << std::flush;
 }
 
 void Reporter::ok(std::string_view server, std::string_view op, std::string_view file, std::string_view message) {

@@ -117,16 +117,22 @@ class IntegrityTest(IntegrationTest):
             self.skipTest("the test directory's filesystem has no user xattrs")
         self.assertOk(self.imgsh(self.server.addr, "put", "photo.png"), op="put")
         path = self.root_path("photo.png")
-        entry = os.getxattr(path, "user.imgsh.xxh3").decode()
+        entry = os.getxattr(path, "user.imgsh.xxh3").decode().split()
         st = os.stat(path)
-        self.assertEqual(entry, "%s %d %d" % (xxh3_hex(path=path), st.st_size, st.st_mtime_ns))
-        # The server trusts a valid entry instead of reading the file (that is what lets
-        # get use sendfile): a forged entry with the right size and mtime is believed...
+        real = xxh3_hex(path=path)
+        # What it was computed for: inode, size, mtime and ctime (ns), so a file rewritten
+        # with its size and mtime put back is noticed (ctime cannot be put back).
+        self.assertEqual(entry[:4], [real, str(st.st_ino), str(st.st_size), str(st.st_mtime_ns)])
+        self.assertTrue(entry[4].isdigit(), entry)
+        # An entry forged with the right inode, size and mtime is not believed: writing it
+        # moved ctime past the one it records.
         forged = "0123456789abcdef0123456789abcdef"
-        os.setxattr(path, "user.imgsh.xxh3", ("%s %d %d" % (forged, st.st_size, st.st_mtime_ns)).encode())
+        os.setxattr(path, "user.imgsh.xxh3",
+                    ("%s %d %d %d %d" % (forged, st.st_ino, st.st_size, st.st_mtime_ns,
+                                         st.st_ctime_ns)).encode())
         c = self.raw_client(self.server.port)
         c.hello()
-        self.assertEqual(c.request("stat", name="photo.png")[0].get("xxh3"), forged)
+        self.assertEqual(c.request("stat", name="photo.png")[0].get("xxh3"), real)
         # ...and an entry that no longer matches the file (changed by hand) is not.
         data = bytearray(read_bytes(path))
         data[-20] ^= 0xFF

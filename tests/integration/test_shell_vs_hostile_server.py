@@ -151,7 +151,7 @@ class HostileCase(IntegrationTest):
 
 
 class EscapedOutput(HostileCase):
-    RLO_NAME = "a\u202egnp.png"  # passes today's name rules: shown, escaped
+    RLO_NAME = "a\u202egnp.png"  # a format character: breaks the name rules (protocol/names), dropped
 
     def test_ls_escapes_names_and_drops_rule_breakers(self):
         names = ["good.png", self.RLO_NAME, ESC + "]0;owned" + "\x07.png", "x\n10.0.0.1:1 get y ok.png",
@@ -161,18 +161,18 @@ class EscapedOutput(HostileCase):
             res = self.imgsh(srv.addr, "ls", *flags, timeout=20)
             self.assertOk(res, op="list")
             self.assertNoRawControls(res.stdout + res.stderr)
-            self.assertIn("a\\u{202E}gnp.png", res.stdout, res.describe())
+            self.assertNotIn("gnp.png", res.stdout, res.describe())
             self.assertIn("good.png", res.stdout)
             self.assertNotIn("owned", res.stdout, res.describe())
-            self.assertEqual(res.stderr.count("warning: 3 names from the server broke the name rules"), 1,
+            self.assertEqual(res.stderr.count("warning: 4 names from the server broke the name rules"), 1,
                              res.describe())
-            self.assertEqual(len(res.other_lines), 2, res.describe())
+            self.assertEqual(len(res.other_lines), 1, res.describe())
 
     def test_get_report_line_escapes_the_name(self):
         srv = self.hostile(answer=listing([ESC + "[2J\x9bx" + "\u2028.png"]))
         res = self.imgsh(srv.addr, "get", "*", timeout=20)
         self.assertNoRawControls(res.stdout + res.stderr)
-        self.assertIn("\\x1B[2J\\u{009B}x\\u{2028}.png", res.stdout, res.describe())
+        self.assertIn("\\x1b[2J\\u{009B}x\\u{2028}.png", res.stdout, res.describe())
 
     def test_error_message_is_escaped(self):
         message = "no " + ESC + "]0;pwned\x07 such\n127.0.0.1:1 stat x.png ok fine \u202e"
@@ -181,14 +181,14 @@ class EscapedOutput(HostileCase):
         res = self.imgsh(srv.addr, "stat", "x.png", timeout=20)
         self.assertFail(res, "not_found", op="stat")
         self.assertNoRawControls(res.stdout + res.stderr)
-        self.assertIn("\\x1B]0;pwned\\x07 such\\x0A127.0.0.1:1", res.stdout, res.describe())
+        self.assertIn("\\x1b]0;pwned\\x07 such\\x0a127.0.0.1:1", res.stdout, res.describe())
 
     def test_version_escapes_the_server_name(self):
         srv = self.hostile(server_name="evil" + ESC + "[31m\x9b\u202e")
         res = self.imgsh(srv.addr, "version", timeout=20)
         self.assertEqual(res.returncode, 0, res.describe())
         self.assertNoRawControls(res.stdout + res.stderr)
-        self.assertIn("evil\\x1B[31m\\u{009B}\\u{202E}", res.stdout, res.describe())
+        self.assertIn("evil\\x1b[31m\\u{009B}\\u{202E}", res.stdout, res.describe())
 
 
 class TokenKeptSecret(HostileCase):
