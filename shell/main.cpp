@@ -142,10 +142,10 @@ int main(int argc, char** argv) {
   } catch (const RemoteError& e) {
     bool unauthorized = e.code() == imgsh::proto::Errc::unauthorized;
     std::cerr << "imgsh: " << imgsh::proto::to_string(e.code()) << ": "
-              << proto::escape_for_display(unauthorized ? explain_unauthorized(e.what(), token) : std::string(e.what())) << "\n";
+              << imgsh::proto::escape_for_display(unauthorized ? explain_unauthorized(e.what(), token) : std::string(e.what())) << "\n";
     return kUsageError;
   } catch (const std::exception& e) {
-    std::cerr << "imgsh: " << proto::escape_for_display(e.what()) << "\n";  // may quote the server
+    std::cerr << "imgsh: " << imgsh::proto::escape_for_display(e.what()) << "\n";  // may quote the server
     return kUsageError;
   }
   remember_target(client.target_text());
