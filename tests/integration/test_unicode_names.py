@@ -7,6 +7,7 @@ import os
 import unittest
 
 from checks import IntegrationTest
+from files import listing
 from images import make_png_bytes
 
 NFC_NAME = "caf\u00e9.png"        # é as one code point
@@ -21,7 +22,7 @@ class UnicodeNames(IntegrationTest):
         self.server = self.start_server()
 
     def stored(self):
-        return sorted(os.listdir(self.server.root))
+        return listing(self.server.root)
 
     def test_lookalike_names_are_refused_and_nothing_is_stored(self):
         data = make_png_bytes(8, 8)
