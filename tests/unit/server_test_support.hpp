@@ -5,14 +5,16 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
-#include <asio/use_future.hpp>
 
 #include "protocol/checksum.hpp"
 #include "server/local_dir_store.hpp"
@@ -56,12 +58,27 @@ class ScratchDir {
 };
 
 // Runs `work` on its own io_context until it completes; rethrows what it throws.
+// The result stays on this thread: asio::use_future completes its promise on
+// asio's system thread, and TSan then reports the exception's release there
+// racing with this thread's read of it.
 template <class T>
 T run_awaitable(asio::awaitable<T> work) {
   asio::io_context io;
-  auto result = asio::co_spawn(io, std::move(work), asio::use_future);
-  io.run();
-  return result.get();
+  std::exception_ptr error;
+  if constexpr (std::is_void_v<T>) {
+    asio::co_spawn(io, std::move(work), [&](std::exception_ptr e) { error = e; });
+    io.run();
+    if (error) std::rethrow_exception(error);
+  } else {
+    std::optional<T> value;
+    asio::co_spawn(io, std::move(work), [&](std::exception_ptr e, T v) {
+      error = e;
+      if (!e) value.emplace(std::move(v));
+    });
+    io.run();
+    if (error) std::rethrow_exception(error);
+    return std::move(*value);
+  }
 }
 
 inline std::vector<std::uint8_t> bytes_of(const std::string& text) { return {text.begin(), text.end()}; }

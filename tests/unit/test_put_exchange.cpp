@@ -10,7 +10,9 @@
 #include <string>
 #include <vector>
 
+#include <asio/co_spawn.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/use_future.hpp>
 #include <gtest/gtest.h>
 
 #include "protocol/frame_stream.hpp"
