@@ -320,8 +320,7 @@ class FakeServer:
             pass
 
     def _send(self, conn, header, body=b""):
-        hb = header if isinstance(header, bytes) else json.dumps(header).encode()
-        conn.sendall(struct.pack(">IQ", len(hb), len(body)) + hb + body)
+        conn.sendall(frame(header, body))
 
     def _run(self):
         deadline = time.monotonic() + self.lifetime

@@ -21,7 +21,7 @@ import time
 import unittest
 
 from checks import IntegrationTest
-from wire import HOST, MIB
+from wire import HOST, MIB, frame
 
 ESC = "\x1b"
 TOKEN = "tok-" + "s3cr3t" * 6
@@ -118,11 +118,6 @@ class HostileServer:
             if callable(reply):
                 return reply(conn)
             conn.sendall(reply)
-
-
-def frame(header, body=b"", body_len=None):
-    hb = json.dumps(header, ensure_ascii=False).encode("utf-8")
-    return struct.pack(">IQ", len(hb), len(body) if body_len is None else body_len) + hb + body
 
 
 def listing(names):
