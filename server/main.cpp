@@ -180,14 +180,15 @@ int main(int argc, char** argv) {
     auto ep = listener.local_endpoint();
     std::string node_id = options.node_id.empty() ? imgsh::server::default_node_id(ep.port()) : options.node_id;
     opened = imgsh::server::open_local_store({options.root, options.fsync, options.shared_root, node_id});
+    // Before the listening line: a reader that waits for it sees what start-up did.
+    if (opened.stale_removed > 0) {
+      spdlog::info("removed {} stale temporary files left by an earlier run", opened.stale_removed);
+    }
     spdlog::info("imgsrv {} listening on {} port {}, root {}, {} threads{}", IMGSH_VERSION,
                  options.bind.empty() ? "all interfaces" : ep.address().to_string(), ep.port(),
                  std::filesystem::absolute(options.root).string(), threads, options.fsync ? "" : ", fsync off");
     if (options.shared_root) spdlog::info("shared root, node id {}", node_id);
     imgsh::server::log_security(options, reloader.current_tls(), token_count, ep.address());
-    if (opened.stale_removed > 0) {
-      spdlog::info("removed {} stale temporary files left by an earlier run", opened.stale_removed);
-    }
     listener.on_reload([&reloader, port = ep.port()] { reloader.reload(port); });
     listener.start(*opened.store);
     imgsh::server::notify_ready(ep.port());
