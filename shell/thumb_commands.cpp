@@ -83,7 +83,7 @@ std::vector<std::string> tile_rows(const std::string& drawing, int columns, int 
 
 bool view_one(ShellContext& ctx, const std::string& name, const TerminalSize& term) {
   int columns = term.columns;
-  int rows = std::max(1, term.rows - 2);  // room for the report line and the prompt
+  int rows = std::max(1, term.rows - 3);  // room for the command line, the report and the prompt
   std::uint32_t edge = static_cast<std::uint32_t>(
       std::clamp(std::max(columns * term.cell_width, rows * term.cell_height), static_cast<int>(proto::kThumbEdgeMin),
                  static_cast<int>(proto::kThumbEdgeMax)));
