@@ -112,6 +112,7 @@ bool view_sheet(ShellContext& ctx, const std::string& pattern, const TerminalSiz
       std::size_t last = std::min(shown, first + static_cast<std::size_t>(per_row));
       std::vector<std::vector<std::string>> tiles;
       std::string captions;
+      int height = 1;  // of the tallest drawing in this row of tiles
       for (std::size_t i = first; i < last; ++i) {
         const std::string& name = files[i].name;
         std::string drawing;
@@ -119,8 +120,10 @@ bool view_sheet(ShellContext& ctx, const std::string& pattern, const TerminalSiz
         try {
           check_remote_name(name);
           proto::RgbaImage image = decode_thumbnail(ctx.client.thumb(name, kTileEdge));
-          drawn_columns = drawn_area(static_cast<int>(image.width), static_cast<int>(image.height), kTileColumns,
-                                     tile_rows_count, cell).columns;
+          CellArea area = drawn_area(static_cast<int>(image.width), static_cast<int>(image.height), kTileColumns,
+                                     tile_rows_count, cell);
+          drawn_columns = area.columns;
+          height = std::max(height, area.rows);
           drawing = draw_image(image, kTileColumns, tile_rows_count, cell, PixelMode::symbols);
         } catch (const ConnectionError&) {
           throw;
@@ -132,7 +135,7 @@ bool view_sheet(ShellContext& ctx, const std::string& pattern, const TerminalSiz
         tiles.push_back(tile_rows(drawing, kTileColumns, tile_rows_count, drawn_columns));
         captions += tile_caption(name) + "  ";
       }
-      for (int r = 0; r < tile_rows_count; ++r) {
+      for (int r = 0; r < height; ++r) {
         std::string line;
         for (auto& tile : tiles) line += tile[static_cast<std::size_t>(r)] + "  ";
         std::cout << line << "\n";
