@@ -79,7 +79,7 @@ function __imgsh_tls_targets
     end
 end
 
-set -l __imgsh_commands ls get mget put mput stat lls lcd lpwd progress version help quit
+set -l __imgsh_commands ls get mget put mput stat view lls lcd lpwd progress version help quit
 
 complete -c imgsh -f
 complete -c imgsh -s h -l help -d 'show help and exit'
@@ -97,7 +97,7 @@ complete -c imgsh -l timeout -x -d 'give up when ls or stat gets no reply within
 complete -c imgsh -n __imgsh_needs_target -a '(__imgsh_targets)' -d 'past target'
 complete -c imgsh -n __imgsh_needs_target -a '(__imgsh_tls_targets)' -d 'past target, with TLS'
 complete -c imgsh -n __imgsh_needs_command -a "$__imgsh_commands"
-complete -c imgsh -n '__imgsh_command_is get mget stat ls list dir' -a '(__imgsh_remote_names)'
+complete -c imgsh -n '__imgsh_command_is get mget stat view ls list dir' -a '(__imgsh_remote_names)'
 complete -c imgsh -n '__imgsh_command_is put mput lls lcd' -F
 complete -c imgsh -n '__imgsh_command_is help' -a "$__imgsh_commands"
 

@@ -45,7 +45,7 @@ std::string memory_limit_message(std::uint64_t needed, const ImageLimits& limits
          mebibytes(limits.max_decoder_memory);
 }
 
-ImageCheck check_image_file(int fd, std::string_view name, const ImageLimits& limits) {
+ImageCheck check_image_file(int fd, std::string_view name, const ImageLimits& limits, RowSink* sink) {
   std::string who(name);
   auto with_name = [&](ImageCheck c) {
     if (c.problem) c.problem->message = who + ": " + c.problem->message;
@@ -68,8 +68,8 @@ ImageCheck check_image_file(int fd, std::string_view name, const ImageLimits& li
   if (auto problem = check_content(name, {head, static_cast<std::size_t>(n)})) {
     return refused(Errc::not_an_image, *problem);
   }
-  return with_name(sniff_image({head, static_cast<std::size_t>(n)}) == ImageKind::png ? check_png(fd, limits)
-                                                                                      : check_jpeg(fd, limits));
+  return with_name(sniff_image({head, static_cast<std::size_t>(n)}) == ImageKind::png ? check_png(fd, limits, sink)
+                                                                                      : check_jpeg(fd, limits, sink));
 }
 
 }  // namespace imgsh::proto

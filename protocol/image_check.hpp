@@ -15,6 +15,7 @@
 
 #include "protocol/error_code.hpp"
 #include "protocol/image_facts.hpp"
+#include "protocol/row_sink.hpp"
 
 namespace imgsh::proto {
 
@@ -49,6 +50,7 @@ struct ImageCheck {
 // Validates the whole file behind `fd` (read with pread from offset 0; the descriptor's
 // own offset is neither used nor moved). `name` is the stored or local name: its
 // extension must agree with the content (image_sniff.hpp), as on the wire today.
-ImageCheck check_image_file(int fd, std::string_view name, const ImageLimits& limits = {});
+// `sink`: also hand the decoded rows to it (row_sink.hpp); the facts and problems are the same.
+ImageCheck check_image_file(int fd, std::string_view name, const ImageLimits& limits = {}, RowSink* sink = nullptr);
 
 }  // namespace imgsh::proto

@@ -9,8 +9,10 @@
 
 namespace imgsh::proto {
 
-ImageCheck check_png(int fd, const ImageLimits& limits);   // png_check.cpp, libspng
-ImageCheck check_jpeg(int fd, const ImageLimits& limits);  // jpeg_check.cpp, libjpeg(-turbo)
+// `sink`, when given, also receives the decoded pixels row by row (thumbnails,
+// image_thumbnail.hpp); without one the rows are decoded and dropped (validation).
+ImageCheck check_png(int fd, const ImageLimits& limits, RowSink* sink = nullptr);   // png_check.cpp, libspng
+ImageCheck check_jpeg(int fd, const ImageLimits& limits, RowSink* sink = nullptr);  // jpeg_check.cpp, libjpeg(-turbo)
 
 // Helpers shared by both: a refusal, and the two limit messages.
 ImageCheck refused(Errc code, std::string message);

@@ -38,6 +38,7 @@ struct Decoder {
   std::jmp_buf on_error{};
   FdReader* reader = nullptr;
   const ImageLimits* limits = nullptr;
+  RowSink* sink = nullptr;          // wants the decoded rows (thumbnails); null: validation only
   Errc code = Errc::not_an_image;
   std::string message;              // set before a longjmp
   std::vector<std::uint8_t> exif;   // the TIFF block of the first "Exif\0\0" APP1 segment
@@ -202,16 +203,36 @@ bool decode(Decoder& d, ImageFacts& facts) {
   }
 
   c.scale_num = 1;
-  c.scale_denom = 8;
+  c.scale_denom = d.sink ? d.sink->jpeg_scale_denominator(c.image_width, c.image_height) : 8;
   c.dct_method = JDCT_IFAST;
   c.do_fancy_upsampling = FALSE;
   c.do_block_smoothing = FALSE;
+  RowFormat format = RowFormat::rgb;
+  if (d.sink) {
+    // libjpeg converts YCbCr to RGB and YCCK to CMYK; CMYK it hands out as coded.
+    if (c.jpeg_color_space == JCS_GRAYSCALE) {
+      c.out_color_space = JCS_GRAYSCALE;
+      format = RowFormat::gray;
+    } else if (c.jpeg_color_space == JCS_CMYK || c.jpeg_color_space == JCS_YCCK) {
+      c.out_color_space = JCS_CMYK;
+      format = c.saw_Adobe_marker ? RowFormat::inverted_cmyk : RowFormat::cmyk;
+    } else {
+      c.out_color_space = JCS_RGB;
+    }
+  }
   jpeg_start_decompress(&c);
+  if (d.sink && !d.sink->begin(c.output_width, c.output_height, format)) {
+    fail(d, Errc::internal, "out of memory for the decoded rows");
+  }
   JSAMPARRAY rows = (*c.mem->alloc_sarray)(reinterpret_cast<j_common_ptr>(&c), JPOOL_IMAGE,
                                            c.output_width * static_cast<JDIMENSION>(c.output_components),
                                            static_cast<JDIMENSION>(c.rec_outbuf_height));
   while (c.output_scanline < c.output_height) {
-    jpeg_read_scanlines(&c, rows, static_cast<JDIMENSION>(c.rec_outbuf_height));
+    JDIMENSION first = c.output_scanline;
+    JDIMENSION n = jpeg_read_scanlines(&c, rows, static_cast<JDIMENSION>(c.rec_outbuf_height));
+    if (d.sink) {
+      for (JDIMENSION i = 0; i < n; ++i) d.sink->row(first + i, rows[i], 0, 1);
+    }
   }
   jpeg_finish_decompress(&c);  // reads on to EOI; the source refuses an end before it
   return true;
@@ -219,11 +240,12 @@ bool decode(Decoder& d, ImageFacts& facts) {
 
 }  // namespace
 
-ImageCheck check_jpeg(int fd, const ImageLimits& limits) {
+ImageCheck check_jpeg(int fd, const ImageLimits& limits, RowSink* sink) {
   FdReader reader(fd);
   Decoder d;
   d.reader = &reader;
   d.limits = &limits;
+  d.sink = sink;
   d.cinfo.err = jpeg_std_error(&d.err);
   d.err.error_exit = error_exit;
   d.err.emit_message = emit_message;

@@ -46,6 +46,7 @@ struct OpName {
   std::string_view operator()(const Bye&) const { return "bye"; }
   std::string_view operator()(const Checksum&) const { return "checksum"; }
   std::string_view operator()(const Ping&) const { return "ping"; }
+  std::string_view operator()(const Thumb&) const { return "thumb"; }
 };
 
 struct HeaderFields {
@@ -69,6 +70,10 @@ struct HeaderFields {
   void operator()(const Bye&) const {}
   void operator()(const Checksum& r) const { h["xxh3"] = r.xxh3; }
   void operator()(const Ping&) const {}
+  void operator()(const Thumb& r) const {
+    h["name"] = r.name;
+    h["edge"] = r.edge;
+  }
 };
 
 }  // namespace
@@ -107,6 +112,11 @@ Request parse_request(const nlohmann::json& header, std::uint64_t& id_out) {
     r.body = Checksum{need_xxh3(header)};
   } else if (op == "ping") {
     r.body = Ping{};
+  } else if (op == "thumb") {
+    std::string name = need_string(header, "name");
+    std::uint64_t edge = need_uint(header, "edge");
+    if (auto problem = thumb_edge_problem(edge); !problem.empty()) throw ProtocolError(Errc::bad_request, problem);
+    r.body = Thumb{std::move(name), static_cast<std::uint32_t>(edge)};
   } else {
     if (op.size() > 64) op = op.substr(0, 64) + "...";
     throw ProtocolError(Errc::unknown_op, "unknown op '" + op + "'");
@@ -271,6 +281,37 @@ PingReply parse_ping_reply(const Reply& reply) {
     ping.server = need_string(reply.fields, "server");
     ping.sessions = opt_uint(reply.fields, "sessions");
     return ping;
+  } catch (const ProtocolError& e) {
+    throw malformed(e);
+  }
+}
+
+std::string thumb_edge_problem(std::uint64_t edge) {
+  if (edge >= kThumbEdgeMin && edge <= kThumbEdgeMax) return {};
+  return "edge must be " + std::to_string(kThumbEdgeMin) + ".." + std::to_string(kThumbEdgeMax) + " pixels, not " +
+         std::to_string(edge);
+}
+
+nlohmann::json thumb_reply(std::uint64_t id, const ThumbReply& thumb) {
+  json h = ok_reply(id);
+  h["format"] = thumb.format;
+  h["width"] = thumb.width;
+  h["height"] = thumb.height;
+  return h;
+}
+
+ThumbReply parse_thumb_reply(const Reply& reply) {
+  try {
+    ThumbReply thumb;
+    thumb.format = need_string(reply.fields, "format");
+    if (thumb.format != "jpeg" && thumb.format != "png") throw ProtocolError(Errc::bad_request, "field 'format' must be jpeg or png");
+    std::uint64_t w = need_uint(reply.fields, "width"), h = need_uint(reply.fields, "height");
+    if (w == 0 || h == 0 || w > kThumbEdgeMax || h > kThumbEdgeMax) {
+      throw ProtocolError(Errc::bad_request, "thumbnail width and height must be 1.." + std::to_string(kThumbEdgeMax));
+    }
+    thumb.width = static_cast<std::uint32_t>(w);
+    thumb.height = static_cast<std::uint32_t>(h);
+    return thumb;
   } catch (const ProtocolError& e) {
     throw malformed(e);
   }

@@ -50,7 +50,17 @@ struct Checksum {
 // number of open sessions, so a load balancer's probe is one frame each way.
 struct Ping {};
 
-using RequestBody = std::variant<Hello, List, Stat, Get, Put, Data, Bye, Checksum, Ping>;
+// A thumbnail of a stored image: its longer side at most `edge` pixels, upright.
+inline constexpr std::uint32_t kThumbEdgeMin = 16;
+inline constexpr std::uint32_t kThumbEdgeMax = 1024;
+struct Thumb {
+  std::string name;
+  std::uint32_t edge = 256;
+};
+// Empty when `edge` is in kThumbEdgeMin..kThumbEdgeMax, else the bad_request message.
+std::string thumb_edge_problem(std::uint64_t edge);
+
+using RequestBody = std::variant<Hello, List, Stat, Get, Put, Data, Bye, Checksum, Ping, Thumb>;
 
 struct Request {
   std::uint64_t id = 0;
@@ -133,5 +143,14 @@ struct PingReply {
 };
 nlohmann::json ping_reply(std::uint64_t id, std::string_view server, std::uint64_t sessions);
 PingReply parse_ping_reply(const Reply& reply);
+
+// thumb: the image's format ("jpeg" or "png") and size in the header, its bytes in the body.
+struct ThumbReply {
+  std::string format;
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+};
+nlohmann::json thumb_reply(std::uint64_t id, const ThumbReply& thumb);
+ThumbReply parse_thumb_reply(const Reply& reply);
 
 }  // namespace imgsh::proto

@@ -84,9 +84,36 @@ ImageCheck problem_of(int err, const Stream& s, const ImageLimits& limits) {
   }
 }
 
+// Adam7: where each pass's pixels start in a row and how far apart they are.
+constexpr std::uint32_t kPassFirst[7] = {0, 4, 0, 2, 0, 1, 0};
+constexpr std::uint32_t kPassStep[7] = {8, 8, 4, 4, 2, 2, 1};
+
+// Decodes every row as 8-bit RGBA (16-bit samples cut to 8, tRNS made alpha) into
+// `sink`. libspng's row decode places an interlaced pass's pixels where they belong
+// in a full-width row, so memory stays one row. Returns SPNG_EOI when all went well.
+int decode_rows_to(spng_ctx* c, const spng_ihdr& ihdr, RowSink& sink) {
+  std::size_t image_bytes = 0;
+  int err = spng_decoded_image_size(c, SPNG_FMT_RGBA8, &image_bytes);
+  if (!err) err = spng_decode_image(c, nullptr, 0, SPNG_FMT_RGBA8, SPNG_DECODE_PROGRESSIVE | SPNG_DECODE_TRNS);
+  if (err) return err;
+  if (!sink.begin(ihdr.width, ihdr.height, RowFormat::rgba)) return SPNG_EMEM;
+  std::vector<std::uint8_t> row(image_bytes / ihdr.height);
+  bool interlaced = ihdr.interlace_method == SPNG_INTERLACE_ADAM7;
+  do {
+    spng_row_info info{};
+    if ((err = spng_get_row_info(c, &info))) return err;
+    err = spng_decode_row(c, row.data(), row.size());
+    if (err == 0 || err == SPNG_EOI) {
+      int pass = interlaced ? info.pass : 6;
+      if (pass >= 0 && pass < 7) sink.row(info.row_num, row.data(), kPassFirst[pass], kPassStep[pass]);
+    }
+  } while (err == 0);
+  return err;
+}
+
 }  // namespace
 
-ImageCheck check_png(int fd, const ImageLimits& limits) {
+ImageCheck check_png(int fd, const ImageLimits& limits, RowSink* sink) {
   std::unique_ptr<spng_ctx, SpngFree> ctx(spng_ctx_new(0));
   if (!ctx) return refused(Errc::internal, "out of memory");
   Stream stream{FdReader(fd), {}};
@@ -107,14 +134,19 @@ ImageCheck check_png(int fd, const ImageLimits& limits) {
     return refused(Errc::too_large, memory_limit_message(4 * row_bytes, limits, "rows this wide"));
   }
 
-  std::size_t image_bytes = 0;
-  if ((err = spng_decoded_image_size(c, SPNG_FMT_PNG, &image_bytes))) return fail(err);
-  if ((err = spng_decode_image(c, nullptr, 0, SPNG_FMT_PNG, SPNG_DECODE_PROGRESSIVE))) return fail(err);
-  // Scanlines, not rows: interlaced passes need no deinterlacing to prove they decode.
-  std::vector<std::uint8_t> row(image_bytes / ihdr.height);
-  do {
-    err = spng_decode_scanline(c, row.data(), row.size());
-  } while (err == 0);
+  if (sink) {
+    err = decode_rows_to(c, ihdr, *sink);
+  } else {
+    std::size_t image_bytes = 0;
+    if ((err = spng_decoded_image_size(c, SPNG_FMT_PNG, &image_bytes))) return fail(err);
+    if ((err = spng_decode_image(c, nullptr, 0, SPNG_FMT_PNG, SPNG_DECODE_PROGRESSIVE))) return fail(err);
+    // Scanlines, not rows: interlaced passes need no deinterlacing to prove they decode.
+    std::vector<std::uint8_t> row(image_bytes / ihdr.height);
+    do {
+      err = spng_decode_scanline(c, row.data(), row.size());
+    } while (err == 0);
+  }
+  if (err == SPNG_EMEM) return refused(Errc::internal, "out of memory for the decoded rows");
   if (err != SPNG_EOI) return fail(err);
   if ((err = spng_decode_chunks(c))) return fail(err);
   // libspng 0.7.3 takes a failed read of IEND's CRC for "discard this chunk" (both are

@@ -11,6 +11,7 @@ packages=(
   libspng-dev libjpeg62-turbo-dev libexif-dev zlib1g-dev
   libsystemd-dev  # sd_notify
   libutf8proc-dev  # name rules (NFC, format characters), escaping for logs and terminal
+  libchafa-dev libglib2.0-dev  # view: images in the terminal (kitty, iTerm2, sixel or Unicode blocks)
   python3 libjpeg-turbo-progs socat
   # tests: completion scripts (zsh/fish -n, bash-completion), pty sessions, the fuzz
   # target (clang + libFuzzer runtime), network namespaces, TLS certificates, checksums,

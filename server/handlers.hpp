@@ -17,5 +17,6 @@ asio::awaitable<Outcome> handle_list(RequestContext& ctx, const proto::List& req
 asio::awaitable<Outcome> handle_stat(RequestContext& ctx, const proto::Stat& req);
 asio::awaitable<Outcome> handle_get(RequestContext& ctx, const proto::Get& req);
 asio::awaitable<Outcome> handle_ping(RequestContext& ctx, const proto::Ping& req);
+asio::awaitable<Outcome> handle_thumb(RequestContext& ctx, const proto::Thumb& req);  // thumb_handler.cpp
 
 }  // namespace imgsh::server

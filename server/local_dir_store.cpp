@@ -169,7 +169,7 @@ class LocalUpload final : public UploadSink {
 class LocalDirStore final : public Storage {
  public:
   explicit LocalDirStore(const LocalStoreOptions& options)
-      : root_(options.root), fsync_(options.fsync), hashes_(options.checksums) {
+      : root_(options.root), fsync_(options.fsync), hashes_(options.checksums), thumbs_(options.thumbnails) {
     root_fd_.reset(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!root_fd_) throw std::runtime_error(errno_text("cannot open root " + root_.string()));
   }
@@ -206,8 +206,22 @@ class LocalDirStore final : public Storage {
     co_return co_await open_file(name);
   }
 
-  void cancel_work() const override { hashes_.cancel(); }
-  void join_work() const override { hashes_.join(); }
+  asio::awaitable<std::shared_ptr<const proto::Thumbnail>> thumbnail(std::string name, std::uint32_t edge) const override {
+    require_valid_name(name);
+    UniqueFd fd = open_regular_file(root_fd_.get(), name);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) throw StoreError(Errc::internal, errno_text(name + ": fstat"));
+    co_return co_await thumbs_.thumbnail(fd.get(), st, name, edge);
+  }
+
+  void cancel_work() const override {
+    hashes_.cancel();
+    thumbs_.cancel();
+  }
+  void join_work() const override {
+    hashes_.join();
+    thumbs_.join();
+  }
 
   asio::awaitable<void> check_upload(std::string name, std::uint64_t size) const override {
     check_free(name, size);
@@ -264,6 +278,7 @@ class LocalDirStore final : public Storage {
   bool fsync_;
   std::optional<RootClaim> claim_;  // held for the store's life
   mutable ChecksumService hashes_;
+  mutable ThumbnailService thumbs_;
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "server/checksum_service.hpp"
 #include "server/storage.hpp"
+#include "server/thumbnail_service.hpp"
 
 namespace imgsh::server {
 
@@ -23,6 +24,7 @@ struct LocalStoreOptions {
   bool shared = false;
   std::string node_id = "local";  // 1-64 of [A-Za-z0-9_-]; in temporaries' names
   ChecksumOptions checksums{};  // the pool that hashes files placed by hand, the memory cache
+  ThumbnailOptions thumbnails{};  // the pool that makes thumbnails, their memory cache
 };
 
 struct OpenedLocalStore {

@@ -27,6 +27,7 @@ constexpr OpRow kOps[] = {
     {"get", typed<proto::Get, handle_get>, false, false, OpPhase::open},
     {"put", typed<proto::Put, handle_put>, true, true, OpPhase::open},
     {"ping", typed<proto::Ping, handle_ping>, false, false, OpPhase::any},
+    {"thumb", typed<proto::Thumb, handle_thumb>, false, false, OpPhase::open},
     // These two only ever come inside a put exchange (put_exchange.cpp reads them).
     {"data", nullptr, false, true, OpPhase::open, "a data frame must follow a put announcement and its continue reply"},
     {"checksum", nullptr, false, false, OpPhase::open, "a checksum frame must follow a put body"},

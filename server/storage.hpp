@@ -16,6 +16,7 @@
 #include <asio/awaitable.hpp>
 
 #include "protocol/error_code.hpp"
+#include "protocol/image_thumbnail.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/net_stream.hpp"
 
@@ -65,6 +66,9 @@ class Storage {
   // A stored file's facts, with its checksum. Throws not_found.
   virtual asio::awaitable<proto::FileInfo> stat(std::string name) const = 0;
   virtual asio::awaitable<std::unique_ptr<StoredFile>> open(std::string name) const = 0;  // not_found
+  // A small upright JPEG or PNG of a stored image, longer side at most `edge` pixels
+  // (thumbnail_service.hpp). Throws not_found, not_an_image, too_large, busy.
+  virtual asio::awaitable<std::shared_ptr<const proto::Thumbnail>> thumbnail(std::string name, std::uint32_t edge) const = 0;
   // Whether an upload of `size` bytes under `name` could start now: a valid
   // name, not stored yet, room for it. Creates nothing.
   virtual asio::awaitable<void> check_upload(std::string name, std::uint64_t size) const = 0;

@@ -102,6 +102,27 @@ void Client::bye() {
   disconnect();
 }
 
+// A thumbnail is made on the server from the whole file: answered within the query deadline.
+Client::ThumbBytes Client::thumb(const std::string& name, std::uint32_t edge) {
+  proto::RequestBody thumb = proto::Thumb{name, edge};
+  QueryDeadline deadline(conn_.bridge(), query_timeout_);
+  return conn_.run([&]() -> asio::awaitable<ThumbBytes> {
+    proto::FrameHead head;
+    proto::Reply reply = co_await request(conn_, thumb, &head);
+    ThumbBytes out{proto::parse_thumb_reply(reply), {}};
+    if (head.body_len > kMaxThumbBody || head.body_len == 0) {
+      throw RemoteError(proto::Errc::bad_frame, "the server's thumbnail is " + std::to_string(head.body_len) +
+                                                    " bytes, outside 1.." + std::to_string(kMaxThumbBody) + "; not read");
+    }
+    while (true) {
+      auto piece = co_await conn_.reader().read_body_some();
+      if (piece.empty()) break;
+      out.bytes.append(reinterpret_cast<const char*>(piece.data()), piece.size());
+    }
+    co_return out;
+  }());
+}
+
 // The reply to get `id`: its header (then `on_header`'s progress callback), and its body into out_fd.
 asio::awaitable<proto::FileInfo> Client::receive_get(std::uint64_t id, const std::string& name, int out_fd,
                                                      const HeaderFn& on_header) {

@@ -97,6 +97,14 @@ class Client {
   // Inline when size <= limits().inline_put_max, else announced first.
   proto::FileInfo put(const std::string& name, int in_fd, std::uint64_t size, const ProgressFn& progress = {});
   void bye();
+  // A thumbnail of `name` (the thumb op, thumb_fetch.cpp): longer side at most `edge`.
+  // A body over kMaxThumbBody is refused unread (the connection is dropped).
+  struct ThumbBytes {
+    proto::ThumbReply header;
+    std::string bytes;
+  };
+  ThumbBytes thumb(const std::string& name, std::uint32_t edge);
+  static constexpr std::uint64_t kMaxThumbBody = 8ull << 20;
 
   // Many files over the window: requests go out ahead of earlier replies, so
   // small files pay no round trip each. After a failure that breaks the

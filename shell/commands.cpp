@@ -14,6 +14,7 @@
 #include "shell/remote_op.hpp"
 #include "shell/remote_patterns.hpp"
 #include "shell/shell_context.hpp"
+#include "shell/thumb_commands.hpp"
 
 namespace imgsh::shell {
 namespace {
@@ -59,6 +60,11 @@ bool cmd_stat(ShellContext& ctx, const std::vector<std::string>& args) {
 }
 
 bool cmd_get(ShellContext& ctx, const std::vector<std::string>& args) {
+  if (args[0] == "--thumb") return get_thumbnail(ctx, args);
+  if (args.size() > 2) {
+    std::cerr << "imgsh: usage: get REMOTE [LOCAL] or get --thumb EDGE REMOTE [LOCAL]\n";
+    return false;
+  }
   std::string local_arg = args.size() > 1 ? expand_tilde(args[1]) : "";
   if (has_glob_chars(args[0])) {
     std::error_code ec;
@@ -96,8 +102,9 @@ const std::vector<Command>& command_table() {
   static const std::vector<Command> table = {
       {"ls", {"list", "dir"}, Completion::remote, 0, 3, "ls [-1lh] [PATTERN]",
        "list the stored images (names starting with PATTERN, or matching a glob); -l size and time, -h human sizes", cmd_ls},
-      {"get", {}, Completion::remote, 1, 2, "get REMOTE [LOCAL]",
-       "download REMOTE (or every name a glob matches, into LOCAL if a directory); never overwrites a local file", cmd_get,
+      {"get", {}, Completion::remote, 1, 4, "get [--thumb EDGE] REMOTE [LOCAL]",
+       "download REMOTE (or every name a glob matches, into LOCAL if a directory); never overwrites a local file; "
+       "--thumb EDGE saves a thumbnail (longer side at most EDGE pixels) as NAME_EDGE.jpg or .png", cmd_get,
        Completion::local},
       {"mget", {}, Completion::remote, 1, kMany, "mget PATTERN...", "download every remote file the patterns match", cmd_mget},
       {"put", {}, Completion::local, 1, 2, "put LOCAL [REMOTE]",
@@ -105,6 +112,8 @@ const std::vector<Command>& command_table() {
        Completion::none},
       {"mput", {}, Completion::local, 1, kMany, "mput PATTERN...", "upload every local file the patterns match", cmd_mput},
       {"stat", {}, Completion::remote, 1, 1, "stat NAME", "show the size and modification time of NAME", cmd_stat},
+      {"view", {}, Completion::remote, 1, 1, "view NAME|PATTERN",
+       "draw NAME in the terminal, sized to it (a glob: a contact sheet of the matches, names under them)", cmd_view},
       {"lls", {}, Completion::local, 0, 3, "lls [-1lh] [PATH]", "list a local directory (default: the current one)", cmd_lls},
       {"lcd", {}, Completion::local_dir, 0, 1, "lcd [DIR]", "change the local directory (default: home)", cmd_lcd},
       {"lpwd", {}, Completion::none, 0, 0, "lpwd", "print the local directory", cmd_lpwd},
