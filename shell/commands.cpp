@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "protocol/display_text.hpp"
 #include "protocol/names.hpp"
 #include "shell/command_table.hpp"
 #include "shell/file_commands.hpp"
@@ -54,7 +55,13 @@ bool cmd_stat(ShellContext& ctx, const std::vector<std::string>& args) {
   return remote_op(ctx, "stat", name, [&] {
     check_remote_name(name);
     auto info = ctx.client.stat(name);
-    return std::to_string(info.size) + " bytes, modified " + format_time(info.mtime) + ", xxh3 " + info.xxh3;
+    // The fields are data (stdout); the report line (stderr) only says it worked.
+    std::cout << "name: " << proto::escape_for_display(info.name.empty() ? name : info.name) << "\n"
+              << "size: " << info.size << "\n"
+              << "modified: " << format_time(info.mtime) << "\n"
+              << "xxh3: " << proto::escape_for_display(info.xxh3) << "\n"
+              << std::flush;
+    return std::to_string(info.size) + " bytes";
   });
 }
 

@@ -11,13 +11,14 @@
 namespace imgsh::shell {
 namespace {
 
+// MiB/s, as the progress bar (human_size) counts: one unit convention for rates.
 std::string rate_text(std::uint64_t bytes, std::chrono::steady_clock::duration elapsed) {
   double seconds = std::chrono::duration<double>(elapsed).count();
   char buf[64];
   if (bytes < (1u << 20) || seconds < 0.0005) {
     std::snprintf(buf, sizeof buf, "in %.3f s", seconds);
   } else {
-    std::snprintf(buf, sizeof buf, "in %.3f s (%.1f MB/s)", seconds, static_cast<double>(bytes) / seconds / 1e6);
+    std::snprintf(buf, sizeof buf, "in %.3f s (%.1f MiB/s)", seconds, static_cast<double>(bytes) / seconds / (1024.0 * 1024.0));
   }
   return buf;
 }

@@ -152,7 +152,7 @@ int main(int argc, char** argv) {
   Reporter reporter(quiet);
   ShellContext ctx{client, reporter};
   ctx.token = token;
-  ctx.progress = ::isatty(STDOUT_FILENO) && !quiet;  // like sftp -q, no progress meter either
+  ctx.progress = ::isatty(STDERR_FILENO) && !quiet;  // drawn on stderr, as the reports; like sftp -q, none with -q
   int status = 0;
   if (!command.empty()) {
     status = run_command(ctx, command) ? 0 : (ctx.connection_failed ? 2 : 1);

@@ -3,16 +3,18 @@
 #include <iostream>
 
 #include "protocol/display_text.hpp"
+#include "shell/shell_quote.hpp"
 
 namespace imgsh::shell {
 
 void Reporter::line(std::string_view server, std::string_view op, std::string_view file, std::string_view rest) {
-  std::string text;
-  text.append(server).append(" ").append(op);
-  if (!file.empty()) text.append(" ").append(file);
-  text.append(" ").append(rest);
   // Names, codes and messages may come from the server: escaped, so one report is one line.
-  std::cout << proto::escape_for_display(text) + "\n" << std::flush;
+  // The name is escaped first and then quoted, so the quoting's own backslashes stay as typed.
+  std::string text = proto::escape_for_display(server) + " " + proto::escape_for_display(op);
+  if (!file.empty()) text.append(" ").append(shell_quote(proto::escape_for_display(file)));
+  text.append(" ").append(proto::escape_for_display(rest));
+  // Reports go to stderr, as curl's and sftp's do: stdout carries only data (names, fields).
+  std::cerr << text + "\n" << std::flush;
 }
 
 void Reporter::ok(std::string_view server, std::string_view op, std::string_view file, std::string_view message) {

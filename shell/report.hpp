@@ -1,7 +1,8 @@
 #pragma once
-// The one line imgsh prints after each command:
+// The one line imgsh prints after each command, on stderr (data goes to stdout):
 //   <server_ip:port> <op> [<file>] ok <message>
 //   <server_ip:port> <op> [<file>] fail <code>: <message>
+// <file> is shell-quoted when it holds spaces or other special characters.
 #include <cstdio>
 #include <string>
 #include <string_view>
