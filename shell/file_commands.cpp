@@ -7,6 +7,7 @@
 #include "shell/local_files.hpp"
 #include "shell/progress_bar.hpp"
 #include "shell/remote_op.hpp"
+#include "shell/shell_quote.hpp"
 
 namespace imgsh::shell {
 namespace {
@@ -49,7 +50,7 @@ bool get_file(ShellContext& ctx, const std::string& name, const std::string& loc
     auto info = ctx.client.get(name, download.fd(), [&bar](std::uint64_t done) { bar->update(done); });
     bar.reset();
     download.commit();
-    return "saved " + std::to_string(info.size) + " bytes to " + path + " " +
+    return "saved " + std::to_string(info.size) + " bytes to " + shell_quote(path) + " " +
            rate_text(info.size, std::chrono::steady_clock::now() - start);
   });
 }

@@ -13,6 +13,7 @@
 #include "shell/remote_op.hpp"
 #include "protocol/display_text.hpp"
 #include "shell/remote_patterns.hpp"
+#include "shell/shell_quote.hpp"
 
 namespace imgsh::shell {
 namespace {
@@ -95,7 +96,7 @@ TransferCounts get_items(ShellContext& ctx, const std::vector<TransferItem>& ite
     for (auto [i, size] : received) {
       try {
         downloads[i]->commit(!synced);
-        reports.ok(names[i], "saved " + std::to_string(size) + " bytes to " + paths[i]);
+        reports.ok(names[i], "saved " + std::to_string(size) + " bytes to " + shell_quote(paths[i]));
       } catch (const proto::ProtocolError& e) {
         reports.fail(names[i], Failure{std::string(proto::to_string(e.code())), e.what()});
       }

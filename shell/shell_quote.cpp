@@ -22,6 +22,11 @@ std::string shell_quote(std::string_view word) {
   bool safe = !word.empty();
   for (unsigned char c : word) safe = safe && is_safe(c);
   if (safe) return std::string(word);
+  // it's.png reads better as "it's.png" than as 'it'\''s.png': double quotes when
+  // nothing in the word is special inside them.
+  if (word.find('\'') != std::string_view::npos && word.find_first_of("\"$`\\!") == std::string_view::npos) {
+    return "\"" + std::string(word) + "\"";
+  }
   std::string out = "'";
   for (char c : word) {
     if (c == '\'') out += "'\\''";

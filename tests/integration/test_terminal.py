@@ -101,7 +101,7 @@ class TerminalTest(IntegrationTest):
         s.keys("Tab")
         self.assertLastLine(s, "> get it\\'s.png")
         s.keys("Enter")
-        s.wait_for("get 'it'\\''s.png' ok")
+        s.wait_for("get \"it's.png\" ok")
         # inside an open quote the completion stays quoted and closes it
         s.type("stat \"my")
         s.keys("Tab")
