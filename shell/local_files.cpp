@@ -78,6 +78,11 @@ std::string download_path(const std::string& remote_name, const std::string& loc
   return local_arg;
 }
 
+void set_modification_time(int fd, std::int64_t mtime, const std::string& path) {
+  struct timespec times[2] = {{0, UTIME_NOW}, {static_cast<time_t>(mtime), 0}};
+  if (::futimens(fd, times) != 0) fail_errno(path);
+}
+
 Download::Download(std::string path) : path_(std::move(path)), dir_(dirname_of(path_)) {
   if (exists(path_)) {
     errno = EEXIST;

@@ -115,6 +115,12 @@ int main(int argc, char** argv) {
     const Command* c = find_command(command[0]);
     if (!c) return usage_error("unknown command '" + command[0] + "'");
     int argc_given = static_cast<int>(command.size()) - 1;
+    if (c->options) {  // counts are of operands: options parsed (and refused by name) first
+      std::string error;
+      auto parsed = parse_command_options({command.begin() + 1, command.end()}, *c->options, error);
+      if (!parsed) return usage_error(std::string(c->name) + ": " + error + "\nusage: " + std::string(c->usage));
+      argc_given = static_cast<int>(parsed->operands.size());
+    }
     if (argc_given < c->min_args || argc_given > c->max_args) return usage_error("usage: " + std::string(c->usage));
   }
   if (!command.empty() && !batch_file.empty()) return usage_error("give either a command or -b FILE, not both");
@@ -152,6 +158,7 @@ int main(int argc, char** argv) {
   Reporter reporter(quiet);
   ShellContext ctx{client, reporter};
   ctx.token = token;
+  ctx.stdin_free = !command.empty() || (!batch_file.empty() && batch_file != "-");
   ctx.progress = ::isatty(STDERR_FILENO) && !quiet;  // drawn on stderr, as the reports; like sftp -q, none with -q
   int status = 0;
   if (!command.empty()) {

@@ -54,12 +54,22 @@ bool run_command(ShellContext& ctx, const std::vector<std::string>& words) {
     std::cerr << "imgsh: unknown command '" << words[0] << "' (" << hint_for_unknown(words[0]) << ")\n";
     return false;
   }
-  int argc = static_cast<int>(words.size()) - 1;
+  std::vector<std::string> args(words.begin() + 1, words.end());
+  int argc = static_cast<int>(args.size());
+  if (command->options) {
+    std::string error;
+    auto parsed = parse_command_options(args, *command->options, error);
+    if (!parsed) {
+      std::cerr << "imgsh: " << command->name << ": " << error << "\nimgsh: usage: " << command->usage << "\n";
+      return false;
+    }
+    argc = static_cast<int>(parsed->operands.size());
+  }
   if (argc < command->min_args || argc > command->max_args) {
     std::cerr << "imgsh: usage: " << command->usage << "\n";
     return false;
   }
-  return command->run(ctx, {words.begin() + 1, words.end()});
+  return command->run(ctx, args);
 }
 
 bool run_line(ShellContext& ctx, std::string_view line) {

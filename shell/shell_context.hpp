@@ -17,6 +17,7 @@ struct ShellContext {
   bool progress = false;           // draw progress bars (stderr is a terminal; `progress` toggles)
   bool reconnected_unsaid = false;  // Tab completion reconnected; the next command says so
   TokenSource token = {};           // sent in hello; explains an unauthorized reconnect
+  bool stdin_free = false;          // stdin is not the commands' source: put - may read it
 };
 
 }  // namespace imgsh::shell
