@@ -26,7 +26,6 @@ const OptionTable kGetOptions = {
     {'n', "", false, "skip a file already here with the same content (xxh3)"},
 };
 const OptionTable kPutOptions = {
-    {'p', "", false, "the stored file keeps the local modification time"},
     {'n', "", false, "skip a file already stored with the same content (xxh3)"},
 };
 const OptionTable kNoOptions = {};
@@ -38,7 +37,7 @@ ParsedOptions parsed(const std::vector<std::string>& words, const OptionTable& t
 }
 
 TransferFlags transfer_flags(const ParsedOptions& options) {
-  return {.preserve_time = options.has("p"), .skip_same = options.has("n")};
+  return {.preserve_time = options.has("p"), .skip_same = options.has("n")};  // -p: get and mget only
 }
 
 bool cmd_ls(ShellContext& ctx, const std::vector<std::string>& args) {
@@ -65,7 +64,13 @@ bool cmd_ls(ShellContext& ctx, const std::vector<std::string>& args) {
       std::cerr << "imgsh: warning: " << dropped << " name" << (dropped == 1 ? "" : "s")
                 << " from the server broke the name rules and " << (dropped == 1 ? "was" : "were") << " left out\n";
     }
-    std::cout << format_listing(files, *options, terminal);
+    if (ctx.reporter.json()) {
+      nlohmann::json entries = nlohmann::json::array();
+      for (const auto& f : files) entries.push_back({{"name", f.name}, {"size", f.size}, {"mtime", f.mtime}});
+      ctx.reporter.attach("entries", std::move(entries));
+    } else {
+      std::cout << format_listing(files, *options, terminal);
+    }
     return std::to_string(files.size()) + (files.size() == 1 ? " file" : " files");
   });
 }
@@ -75,6 +80,12 @@ bool cmd_stat(ShellContext& ctx, const std::vector<std::string>& words) {
   return remote_op(ctx, "stat", name, [&] {
     check_remote_name(name);
     auto info = ctx.client.stat(name);
+    if (ctx.reporter.json()) {
+      ctx.reporter.attach("size", info.size);
+      ctx.reporter.attach("mtime", info.mtime);
+      ctx.reporter.attach("xxh3", info.xxh3);
+      return std::to_string(info.size) + " bytes";
+    }
     // The fields are data (stdout); the report line (stderr) only says it worked.
     std::cout << "name: " << proto::escape_for_display(info.name.empty() ? name : info.name) << "\n"
               << "size: " << info.size << "\n"
@@ -149,12 +160,12 @@ const std::vector<Command>& command_table() {
        cmd_get, Completion::local, &kGetOptions},
       {"mget", {}, Completion::remote, 1, kMany, "mget [-pn] PATTERN...",
        "download every remote file the patterns match (-p, -n as for get)", cmd_mget, std::nullopt, &kGetOptions},
-      {"put", {}, Completion::local, 1, 2, "put [-pn] LOCAL [REMOTE]",
+      {"put", {}, Completion::local, 1, 2, "put [-n] LOCAL [REMOTE]",
        "upload LOCAL (a .jpg, .jpeg or .png image; a glob uploads every match; - reads stdin, spooled to a temporary "
-       "file first, in a one-shot command); -p keeps the modification time; -n skips a stored file with the same content",
+       "file first, in a one-shot command); -n skips a stored file with the same content",
        cmd_put, Completion::none, &kPutOptions},
-      {"mput", {}, Completion::local, 1, kMany, "mput [-pn] PATTERN...",
-       "upload every local file the patterns match (-p, -n as for put)", cmd_mput, std::nullopt, &kPutOptions},
+      {"mput", {}, Completion::local, 1, kMany, "mput [-n] PATTERN...",
+       "upload every local file the patterns match (-n as for put)", cmd_mput, std::nullopt, &kPutOptions},
       {"stat", {}, Completion::remote, 1, 1, "stat NAME", "show the name, size, modification time and checksum of NAME",
        cmd_stat, std::nullopt, &kNoOptions},
       {"lls", {}, Completion::local, 0, 3, "lls [-1lh] [PATH]", "list a local directory (default: the current one)", cmd_lls},

@@ -34,6 +34,12 @@ std::string rate_text(std::uint64_t bytes, std::chrono::steady_clock::duration e
   return buf;
 }
 
+// --json: what a transfer moved, as numbers.
+void attach_transfer(ShellContext& ctx, std::uint64_t bytes, std::chrono::steady_clock::duration elapsed) {
+  ctx.reporter.attach("bytes", bytes);
+  ctx.reporter.attach("seconds", std::chrono::duration<double>(elapsed).count());
+}
+
 // An `exists` refusal says how to go on: give the copy another name.
 template <class F>
 auto hint_on_exists(std::string_view hint, F&& run) {
@@ -53,6 +59,7 @@ std::string get_to_stdout(ShellContext& ctx, const std::string& name) {
   std::fflush(stdout);
   auto info = ctx.client.get(name, STDOUT_FILENO, [&bar](std::uint64_t done) { bar->update(done); });
   bar.reset();
+  attach_transfer(ctx, info.size, std::chrono::steady_clock::now() - start);
   return "wrote " + std::to_string(info.size) + " bytes to stdout " +
          rate_text(info.size, std::chrono::steady_clock::now() - start);
 }
@@ -77,6 +84,8 @@ bool get_file(ShellContext& ctx, const std::string& name, const std::string& loc
     bar.reset();
     if (flags.preserve_time) set_modification_time(download.fd(), info.mtime, path);
     download.commit();
+    attach_transfer(ctx, info.size, std::chrono::steady_clock::now() - start);
+    ctx.reporter.attach("path", path);
     return "saved " + std::to_string(info.size) + " bytes to " + shell_quote(path) + " " +
            rate_text(info.size, std::chrono::steady_clock::now() - start);
   });
@@ -101,6 +110,7 @@ bool put_file(ShellContext& ctx, const std::string& path, const std::string& nam
     auto info = hint_on_exists("put LOCAL NEWNAME stores it under another name", [&] {
       return ctx.client.put(name, src.fd.get(), src.size, [&bar](std::uint64_t done) { bar.update(done); });
     });
+    attach_transfer(ctx, info.size, std::chrono::steady_clock::now() - start);
     return "stored " + std::to_string(info.size) + " bytes " +
            rate_text(info.size, std::chrono::steady_clock::now() - start);
   });

@@ -64,6 +64,10 @@ int main(int argc, char** argv) {
   app.add_option("-b,--batch", batch_file, "run the commands in FILE (- for stdin); stop at the first failure")
       ->type_name("FILE");
   app.add_flag("-q,--quiet", quiet, "print no report line for commands that succeed, and no progress bar");
+  bool json = false;
+  app.add_flag("--json", json,
+               "print one JSON object per command on stdout (its data, status, code and message) instead of "
+               "report lines");
   app.add_flag("-v,--verbose", verbose, "trace the protocol: one line per frame header sent or received, on stderr");
   app.add_flag("--tls", tls.enabled, "connect with TLS (as does a target written imgs://HOST:PORT)");
   app.add_option("--ca", tls.ca_file, "trust the CA certificates in FILE (default: the system's); implies --tls")
@@ -155,7 +159,7 @@ int main(int argc, char** argv) {
     return kUsageError;
   }
   remember_target(client.target_text());
-  Reporter reporter(quiet);
+  Reporter reporter(quiet, json);
   ShellContext ctx{client, reporter};
   ctx.token = token;
   ctx.stdin_free = !command.empty() || (!batch_file.empty() && batch_file != "-");

@@ -99,6 +99,8 @@ TransferCounts get_items(ShellContext& ctx, const std::vector<TransferItem>& ite
       try {
         if (flags.preserve_time) set_modification_time(downloads[i]->fd(), mtime, paths[i]);
         downloads[i]->commit(!synced);
+        ctx.reporter.attach("bytes", size);
+        ctx.reporter.attach("path", paths[i]);
         reports.ok(names[i], "saved " + std::to_string(size) + " bytes to " + shell_quote(paths[i]));
       } catch (const proto::ProtocolError& e) {
         reports.fail(names[i], Failure{std::string(proto::to_string(e.code())), e.what()});
@@ -152,6 +154,7 @@ TransferCounts put_items(ShellContext& ctx, const std::vector<TransferItem>& ite
   calls.stored = [&](std::size_t i, const proto::FileInfo& info) {
     bar.reset();
     sources[i] = {};
+    ctx.reporter.attach("bytes", info.size);
     reports.ok(names[i], "stored " + std::to_string(info.size) + " bytes");
   };
   calls.failed = [&](std::size_t i, std::exception_ptr why) {
