@@ -64,6 +64,10 @@ bool cmd_ls(ShellContext& ctx, const std::vector<std::string>& args) {
       std::cerr << "imgsh: warning: " << dropped << " name" << (dropped == 1 ? "" : "s")
                 << " from the server broke the name rules and " << (dropped == 1 ? "was" : "were") << " left out\n";
     }
+    // As mget's: a pattern that matches nothing is an error naming it (an empty store is not).
+    if (files.empty() && dropped == 0 && !pattern.empty()) {
+      throw proto::ProtocolError(Errc::not_found, "no remote file matches " + pattern);
+    }
     if (ctx.reporter.json()) {
       nlohmann::json entries = nlohmann::json::array();
       for (const auto& f : files) entries.push_back({{"name", f.name}, {"size", f.size}, {"mtime", f.mtime}});
