@@ -1,7 +1,9 @@
 // imgsh: a shell for an imgsrv image store. One connection for the whole
 // session; commands from a prompt, a script, or the command line.
 #include <clocale>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -132,7 +134,10 @@ int main(int argc, char** argv) {
   std::ifstream script;
   if (!batch_file.empty() && batch_file != "-") {
     script.open(batch_file);
-    if (!script) return usage_error("cannot read batch file " + batch_file);
+    if (!script) {
+      return usage_error("cannot read batch file " + imgsh::proto::escape_for_display(batch_file) + ": " +
+                         std::strerror(errno));
+    }
   }
 
   if (verbose) enable_protocol_trace();

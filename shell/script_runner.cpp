@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "protocol/display_text.hpp"
 #include "protocol/names.hpp"
 #include "shell/command_table.hpp"
 #include "shell/interrupt.hpp"
@@ -89,11 +90,18 @@ bool run_line(ShellContext& ctx, std::string_view line) {
 
 int run_script(ShellContext& ctx, std::istream& in) {
   std::string line;
+  std::size_t number = 0;
   while (!ctx.quit && std::getline(in, line)) {
+    ++number;
     std::string_view text = trim(line);
     bool may_fail = !text.empty() && text.front() == '-';
     if (may_fail) text.remove_prefix(1);
-    if (!run_line(ctx, text) && !may_fail) return ctx.connection_failed ? 2 : 1;
+    if (!run_line(ctx, text) && !may_fail) {
+      // As sftp -b: which line stopped the script, and what it said.
+      std::cerr << "imgsh: script stopped at line " << number << ": "
+                << proto::escape_for_display(trim(line)) << "\n";
+      return ctx.connection_failed ? 2 : 1;
+    }
   }
   return 0;
 }

@@ -58,6 +58,20 @@ class SftpHabitsTest(IntegrationTest):
         self.assertIn("only .jpg, .jpeg and .png", res.reports[-1].message)
         self.assertEqual(listing(self.work), [])
 
+    def test_batch_file_missing_says_why(self):
+        res = self.imgsh("-b", self.work_path("nosuch.txt"), self.server.addr)
+        self.assertExit(res, 2)
+        self.assertIn("nosuch.txt: No such file or directory", res.stderr, res.describe())
+
+    def test_failing_batch_line_is_reported_with_number_and_text(self):
+        script = self.work_path("cmds.txt")
+        with open(script, "w") as f:
+            f.write("# fetch\nget cat.png\n-get gone.png\nget  nosuch.png\nget IMG_0001.JPG\n")
+        res = self.imgsh("-b", script, self.server.addr)
+        self.assertFail(res, "not_found", op="get", file="nosuch.png")
+        self.assertIn("imgsh: script stopped at line 4: get  nosuch.png\n", res.stderr, res.describe())
+        self.assertEqual(listing(self.work), ["cat.png", "cmds.txt"])
+
 
 if __name__ == "__main__":
     unittest.main()
