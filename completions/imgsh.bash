@@ -35,7 +35,7 @@ _imgsh() {
         cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
         words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
     fi
-    local options="-h --help --version -b --batch -q --quiet -v --verbose --tls --ca --insecure --token-file --allow-plaintext-token --connect-timeout --timeout"
+    local options="-h --help --version -b --batch -q --quiet --json -v --verbose --tls --ca --insecure --token-file --allow-plaintext-token --connect-timeout --timeout"
 
     case $prev in
         -b|--batch|--ca|--token-file)

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "shell/command_options.hpp"
+
 namespace imgsh::shell {
 
 struct ShellContext;
@@ -24,6 +26,9 @@ struct Command {
   bool (*run)(ShellContext& ctx, const std::vector<std::string>& args);
   // What Tab completes after the first argument, when it differs (get REMOTE LOCAL).
   std::optional<Completion> later_completion = std::nullopt;
+  // Its options (command_options.hpp); the argument counts then count operands only.
+  // nullptr: the command parses its own words.
+  const OptionTable* options = nullptr;
 };
 
 const std::vector<Command>& command_table();

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "protocol/display_text.hpp"
 #include "protocol/names.hpp"
 #include "shell/command_table.hpp"
 #include "shell/file_commands.hpp"
@@ -20,6 +21,30 @@ namespace imgsh::shell {
 namespace {
 
 using proto::Errc;
+
+const OptionTable kMgetOptions = {
+    {'p', "", false, "keep the remote file's modification time"},
+    {'n', "", false, "skip a file already here with the same content (xxh3)"},
+};
+const OptionTable kGetOptions = {
+    {'p', "", false, "keep the remote file's modification time"},
+    {'n', "", false, "skip a file already here with the same content (xxh3)"},
+    {0, "thumb", true, "save a thumbnail, its longer side at most EDGE pixels"},
+};
+const OptionTable kPutOptions = {
+    {'n', "", false, "skip a file already stored with the same content (xxh3)"},
+};
+const OptionTable kNoOptions = {};
+
+// The command's words past its options; run_command checked them already.
+ParsedOptions parsed(const std::vector<std::string>& words, const OptionTable& table) {
+  std::string error;
+  return parse_command_options(words, table, error).value_or(ParsedOptions{});
+}
+
+TransferFlags transfer_flags(const ParsedOptions& options) {
+  return {.preserve_time = options.has("p"), .skip_same = options.has("n")};  // -p: get and mget only
+}
 
 bool cmd_ls(ShellContext& ctx, const std::vector<std::string>& args) {
   std::string error;
@@ -45,26 +70,51 @@ bool cmd_ls(ShellContext& ctx, const std::vector<std::string>& args) {
       std::cerr << "imgsh: warning: " << dropped << " name" << (dropped == 1 ? "" : "s")
                 << " from the server broke the name rules and " << (dropped == 1 ? "was" : "were") << " left out\n";
     }
-    std::cout << format_listing(files, *options, terminal);
+    // As mget's: a pattern that matches nothing is an error naming it (an empty store is not).
+    if (files.empty() && dropped == 0 && !pattern.empty()) {
+      throw proto::ProtocolError(Errc::not_found, "no remote file matches " + pattern);
+    }
+    if (ctx.reporter.json()) {
+      nlohmann::json entries = nlohmann::json::array();
+      for (const auto& f : files) entries.push_back({{"name", f.name}, {"size", f.size}, {"mtime", f.mtime}});
+      ctx.reporter.attach("entries", std::move(entries));
+    } else {
+      std::cout << format_listing(files, *options, terminal);
+    }
     return std::to_string(files.size()) + (files.size() == 1 ? " file" : " files");
   });
 }
 
-bool cmd_stat(ShellContext& ctx, const std::vector<std::string>& args) {
-  const std::string& name = args[0];
+bool cmd_stat(ShellContext& ctx, const std::vector<std::string>& words) {
+  std::string name = parsed(words, kNoOptions).operands.at(0);
   return remote_op(ctx, "stat", name, [&] {
     check_remote_name(name);
     auto info = ctx.client.stat(name);
-    return std::to_string(info.size) + " bytes, modified " + format_time(info.mtime) + ", xxh3 " + info.xxh3;
+    if (ctx.reporter.json()) {
+      ctx.reporter.attach("size", info.size);
+      ctx.reporter.attach("mtime", info.mtime);
+      ctx.reporter.attach("xxh3", info.xxh3);
+      return std::to_string(info.size) + " bytes";
+    }
+    // The fields are data (stdout); the report line (stderr) only says it worked.
+    std::cout << "name: " << proto::escape_for_display(info.name.empty() ? name : info.name) << "\n"
+              << "size: " << info.size << "\n"
+              << "modified: " << format_time(info.mtime) << "\n"
+              << "xxh3: " << proto::escape_for_display(info.xxh3) << "\n"
+              << std::flush;
+    return std::to_string(info.size) + " bytes";
   });
 }
 
-bool cmd_get(ShellContext& ctx, const std::vector<std::string>& args) {
-  if (args[0] == "--thumb") return get_thumbnail(ctx, args);
-  if (args.size() > 2) {
-    std::cerr << "imgsh: usage: get REMOTE [LOCAL] or get --thumb EDGE REMOTE [LOCAL]\n";
-    return false;
+bool cmd_get(ShellContext& ctx, const std::vector<std::string>& words) {
+  auto options = parsed(words, kGetOptions);
+  const auto& args = options.operands;
+  if (options.has("thumb")) {
+    std::vector<std::string> thumb_args = {"--thumb", options.value("thumb")};
+    thumb_args.insert(thumb_args.end(), args.begin(), args.end());
+    return get_thumbnail(ctx, thumb_args);
   }
+  TransferFlags flags = transfer_flags(options);
   std::string local_arg = args.size() > 1 ? expand_tilde(args[1]) : "";
   if (has_glob_chars(args[0])) {
     std::error_code ec;
@@ -72,27 +122,44 @@ bool cmd_get(ShellContext& ctx, const std::vector<std::string>& args) {
       std::cerr << "imgsh: get PATTERN LOCAL: LOCAL must be a directory (" << local_arg << " is not)\n";
       return false;
     }
-    return get_files(ctx, {args[0]}, local_arg);
+    return get_files(ctx, {args[0]}, local_arg, flags);
   }
-  return get_file(ctx, args[0], local_arg);
+  return get_file(ctx, args[0], local_arg, flags);
 }
 
-bool cmd_mget(ShellContext& ctx, const std::vector<std::string>& args) { return get_files(ctx, args, ""); }
+bool cmd_mget(ShellContext& ctx, const std::vector<std::string>& words) {
+  auto options = parsed(words, kMgetOptions);
+  return get_files(ctx, options.operands, "", transfer_flags(options));
+}
 
-bool cmd_put(ShellContext& ctx, const std::vector<std::string>& args) {
+bool cmd_put(ShellContext& ctx, const std::vector<std::string>& words) {
+  auto options = parsed(words, kPutOptions);
+  const auto& args = options.operands;
+  TransferFlags flags = transfer_flags(options);
+  if (args[0] == "-" && args.size() < 2) {
+    std::cerr << "imgsh: put - NAME: name the file that standard input holds\n";
+    return false;
+  }
+  if (args[0] == "-" && !ctx.stdin_free) {
+    std::cerr << "imgsh: put -: standard input carries the commands here; use a one-shot command (imgsh HOST put - NAME)\n";
+    return false;
+  }
   if (has_glob_chars(args[0])) {
     if (args.size() > 1) {
       std::cerr << "imgsh: put PATTERN stores each file under its own name; give no REMOTE name\n";
       return false;
     }
-    return put_files(ctx, {args[0]});
+    return put_files(ctx, {args[0]}, flags);
   }
-  std::string path = expand_tilde(args[0]);
+  std::string path = args[0] == "-" ? args[0] : expand_tilde(args[0]);
   std::string name = args.size() > 1 ? args[1] : std::filesystem::path(path).filename().string();
-  return put_file(ctx, path, name);
+  return put_file(ctx, path, name, flags);
 }
 
-bool cmd_mput(ShellContext& ctx, const std::vector<std::string>& args) { return put_files(ctx, args); }
+bool cmd_mput(ShellContext& ctx, const std::vector<std::string>& words) {
+  auto options = parsed(words, kPutOptions);
+  return put_files(ctx, options.operands, transfer_flags(options));
+}
 
 constexpr int kMany = 1 << 16;
 
@@ -102,18 +169,24 @@ const std::vector<Command>& command_table() {
   static const std::vector<Command> table = {
       {"ls", {"list", "dir"}, Completion::remote, 0, 3, "ls [-1lh] [PATTERN]",
        "list the stored images (names starting with PATTERN, or matching a glob); -l size and time, -h human sizes", cmd_ls},
-      {"get", {}, Completion::remote, 1, 4, "get [--thumb EDGE] REMOTE [LOCAL]",
-       "download REMOTE (or every name a glob matches, into LOCAL if a directory); never overwrites a local file; "
-       "--thumb EDGE saves a thumbnail (longer side at most EDGE pixels) as NAME_EDGE.jpg or .png", cmd_get,
-       Completion::local},
-      {"mget", {}, Completion::remote, 1, kMany, "mget PATTERN...", "download every remote file the patterns match", cmd_mget},
-      {"put", {}, Completion::local, 1, 2, "put LOCAL [REMOTE]",
-       "upload LOCAL (a .jpg, .jpeg or .png image; a glob uploads every match)", cmd_put,
-       Completion::none},
-      {"mput", {}, Completion::local, 1, kMany, "mput PATTERN...", "upload every local file the patterns match", cmd_mput},
-      {"stat", {}, Completion::remote, 1, 1, "stat NAME", "show the size and modification time of NAME", cmd_stat},
+      {"get", {}, Completion::remote, 1, 2, "get [-pn] [--thumb EDGE] REMOTE [LOCAL|-]",
+       "download REMOTE (or every name a glob matches, into LOCAL if a directory; - writes it to stdout); never "
+       "overwrites a local file; -p keeps the modification time; -n skips a local file with the same content; "
+       "--thumb EDGE saves a thumbnail (longer side at most EDGE pixels) as NAME_EDGE.jpg or .png",
+       cmd_get, Completion::local, &kGetOptions},
+      {"mget", {}, Completion::remote, 1, kMany, "mget [-pn] PATTERN...",
+       "download every remote file the patterns match (-p, -n as for get)", cmd_mget, std::nullopt, &kMgetOptions},
+      {"put", {}, Completion::local, 1, 2, "put [-n] LOCAL [REMOTE]",
+       "upload LOCAL (a .jpg, .jpeg or .png image; a glob uploads every match; - reads stdin, spooled to a temporary "
+       "file first, in a one-shot command); -n skips a stored file with the same content",
+       cmd_put, Completion::none, &kPutOptions},
+      {"mput", {}, Completion::local, 1, kMany, "mput [-n] PATTERN...",
+       "upload every local file the patterns match (-n as for put)", cmd_mput, std::nullopt, &kPutOptions},
+      {"stat", {}, Completion::remote, 1, 1, "stat NAME", "show the name, size, modification time and checksum of NAME",
+       cmd_stat, std::nullopt, &kNoOptions},
       {"view", {}, Completion::remote, 1, 1, "view NAME|PATTERN",
-       "draw NAME in the terminal, sized to it (a glob: a contact sheet of the matches, names under them)", cmd_view},
+       "draw NAME in the terminal, sized to it (a glob: a contact sheet of the matches, names under them)", cmd_view,
+       std::nullopt, &kNoOptions},
       {"lls", {}, Completion::local, 0, 3, "lls [-1lh] [PATH]", "list a local directory (default: the current one)", cmd_lls},
       {"lcd", {}, Completion::local_dir, 0, 1, "lcd [DIR]", "change the local directory (default: home)", cmd_lcd},
       {"lpwd", {}, Completion::none, 0, 0, "lpwd", "print the local directory", cmd_lpwd},

@@ -7,10 +7,16 @@
 
 namespace imgsh::shell {
 
-// get REMOTE [LOCAL]: LOCAL may be a file name or a directory; never overwrites.
-bool get_file(ShellContext& ctx, const std::string& name, const std::string& local_arg);
+// The options transfers share (get/mget/put/mput).
+struct TransferFlags {
+  bool preserve_time = false;  // -p: the copy keeps the source's modification time
+  bool skip_same = false;      // -n: a file already at the destination with the same content is skipped
+};
 
-// put LOCAL as REMOTE.
-bool put_file(ShellContext& ctx, const std::string& path, const std::string& name);
+// get REMOTE [LOCAL]: LOCAL may be a file name, a directory, or - (stdout); never overwrites.
+bool get_file(ShellContext& ctx, const std::string& name, const std::string& local_arg, const TransferFlags& flags);
+
+// put LOCAL as REMOTE; LOCAL - reads stdin.
+bool put_file(ShellContext& ctx, const std::string& path, const std::string& name, const TransferFlags& flags);
 
 }  // namespace imgsh::shell

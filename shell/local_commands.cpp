@@ -98,12 +98,12 @@ bool cmd_progress(ShellContext& ctx, const std::vector<std::string>& args) {
     std::cerr << "imgsh: usage: progress [on|off]\n";
     return false;
   }
-  if (ctx.progress && !::isatty(STDOUT_FILENO)) {
+  if (ctx.progress && !::isatty(STDERR_FILENO)) {
     ctx.progress = false;
-    std::cout << "progress bar: off (output is not a terminal)\n";
+    std::cerr << "progress bar: off (stderr is not a terminal)\n";
     return true;
   }
-  std::cout << "progress bar: " << (ctx.progress ? "on" : "off") << "\n";
+  std::cerr << "progress bar: " << (ctx.progress ? "on" : "off") << "\n";
   return true;
 }
 

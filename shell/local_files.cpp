@@ -55,6 +55,9 @@ UploadSource open_upload_source(const std::string& path, const std::string& remo
   if (!src.fd) fail_errno(path);
   struct stat st {};
   if (::fstat(src.fd.get(), &st) != 0) fail_errno(path);
+  if (S_ISDIR(st.st_mode)) {
+    throw LocalError(Errc::unsupported_type, path + ": is a directory (put " + path + "/*.jpg uploads its images)");
+  }
   if (!S_ISREG(st.st_mode)) throw LocalError(Errc::unsupported_type, path + ": " + kind_of(st.st_mode) + ", not a regular file; refused");
   int flags = ::fcntl(src.fd.get(), F_GETFL);
   if (flags < 0 || ::fcntl(src.fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) fail_errno(path);
@@ -76,6 +79,11 @@ std::string download_path(const std::string& remote_name, const std::string& loc
     return (local_arg.back() == '/' ? local_arg : local_arg + "/") + remote_name;
   }
   return local_arg;
+}
+
+void set_modification_time(int fd, std::int64_t mtime, const std::string& path) {
+  struct timespec times[2] = {{0, UTIME_NOW}, {static_cast<time_t>(mtime), 0}};
+  if (::futimens(fd, times) != 0) fail_errno(path);
 }
 
 Download::Download(std::string path) : path_(std::move(path)), dir_(dirname_of(path_)) {

@@ -26,6 +26,9 @@ UploadSource open_upload_source(const std::string& path, const std::string& remo
 // directory, or REMOTE in the current directory.
 std::string download_path(const std::string& remote_name, const std::string& local_arg);
 
+// get -p: the local copy takes the remote file's modification time. Throws LocalError.
+void set_modification_time(int fd, std::int64_t mtime, const std::string& path);
+
 class Download {
  public:
   // Throws LocalError(exists) if `path` exists; creates an invisible temporary

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 
 namespace imgsh::shell {
@@ -20,6 +21,41 @@ std::string expand_tilde(const std::string& path) {
   return std::string(home) + path.substr(1);
 }
 
+namespace {
+
+// glob(3) has no case-insensitive mode: each ASCII letter of the file-name part
+// (outside brackets) becomes [xX], so *.jpg also finds IMG_0001.JPG. Directories
+// and ~user keep their case.
+std::string casefold_last_component(const std::string& pattern) {
+  std::size_t start = pattern.rfind('/');
+  start = start == std::string::npos ? 0 : start + 1;
+  std::string out = pattern.substr(0, start);
+  bool in_brackets = false;
+  for (std::size_t i = start; i < pattern.size(); ++i) {
+    char c = pattern[i];
+    if (c == '\\' && i + 1 < pattern.size()) {
+      out += c;
+      out += pattern[++i];
+    } else if (c == '[') {
+      in_brackets = true;
+      out += c;
+    } else if (c == ']') {
+      in_brackets = false;
+      out += c;
+    } else if (!in_brackets && std::isalpha(static_cast<unsigned char>(c))) {
+      out += '[';
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      out += ']';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 bool has_glob_chars(const std::string& word) { return word.find_first_of("*?[") != std::string::npos; }
 
 std::vector<std::string> expand_local_pattern(const std::string& pattern) {
@@ -28,7 +64,7 @@ std::vector<std::string> expand_local_pattern(const std::string& pattern) {
   if (!has_glob_chars(pattern) || ::lstat(literal.c_str(), &st) == 0) return {literal};  // a[1].png may be a name
   std::vector<std::string> out;
   glob_t g{};
-  if (::glob(pattern.c_str(), GLOB_TILDE, nullptr, &g) == 0) {
+  if (::glob(casefold_last_component(pattern).c_str(), GLOB_TILDE, nullptr, &g) == 0) {
     for (std::size_t i = 0; i < g.gl_pathc; ++i) out.emplace_back(g.gl_pathv[i]);
   }
   ::globfree(&g);

@@ -1,7 +1,9 @@
 // imgsh: a shell for an imgsrv image store. One connection for the whole
 // session; commands from a prompt, a script, or the command line.
 #include <clocale>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -64,6 +66,10 @@ int main(int argc, char** argv) {
   app.add_option("-b,--batch", batch_file, "run the commands in FILE (- for stdin); stop at the first failure")
       ->type_name("FILE");
   app.add_flag("-q,--quiet", quiet, "print no report line for commands that succeed, and no progress bar");
+  bool json = false;
+  app.add_flag("--json", json,
+               "print one JSON object per command on stdout (its data, status, code and message) instead of "
+               "report lines");
   app.add_flag("-v,--verbose", verbose, "trace the protocol: one line per frame header sent or received, on stderr");
   app.add_flag("--tls", tls.enabled, "connect with TLS (as does a target written imgs://HOST:PORT)");
   app.add_option("--ca", tls.ca_file, "trust the CA certificates in FILE (default: the system's); implies --tls")
@@ -115,6 +121,12 @@ int main(int argc, char** argv) {
     const Command* c = find_command(command[0]);
     if (!c) return usage_error("unknown command '" + command[0] + "'");
     int argc_given = static_cast<int>(command.size()) - 1;
+    if (c->options) {  // counts are of operands: options parsed (and refused by name) first
+      std::string error;
+      auto parsed = parse_command_options({command.begin() + 1, command.end()}, *c->options, error);
+      if (!parsed) return usage_error(std::string(c->name) + ": " + error + "\nusage: " + std::string(c->usage));
+      argc_given = static_cast<int>(parsed->operands.size());
+    }
     if (argc_given < c->min_args || argc_given > c->max_args) return usage_error("usage: " + std::string(c->usage));
   }
   if (!command.empty() && !batch_file.empty()) return usage_error("give either a command or -b FILE, not both");
@@ -122,7 +134,10 @@ int main(int argc, char** argv) {
   std::ifstream script;
   if (!batch_file.empty() && batch_file != "-") {
     script.open(batch_file);
-    if (!script) return usage_error("cannot read batch file " + batch_file);
+    if (!script) {
+      return usage_error("cannot read batch file " + imgsh::proto::escape_for_display(batch_file) + ": " +
+                         std::strerror(errno));
+    }
   }
 
   if (verbose) enable_protocol_trace();
@@ -149,10 +164,11 @@ int main(int argc, char** argv) {
     return kUsageError;
   }
   remember_target(client.target_text());
-  Reporter reporter(quiet);
+  Reporter reporter(quiet, json);
   ShellContext ctx{client, reporter};
   ctx.token = token;
-  ctx.progress = ::isatty(STDOUT_FILENO) && !quiet;  // like sftp -q, no progress meter either
+  ctx.stdin_free = !command.empty() || (!batch_file.empty() && batch_file != "-");
+  ctx.progress = ::isatty(STDERR_FILENO) && !quiet;  // drawn on stderr, as the reports; like sftp -q, none with -q
   int status = 0;
   if (!command.empty()) {
     status = run_command(ctx, command) ? 0 : (ctx.connection_failed ? 2 : 1);

@@ -13,6 +13,8 @@
 #include "shell/remote_op.hpp"
 #include "protocol/display_text.hpp"
 #include "shell/remote_patterns.hpp"
+#include "shell/same_content.hpp"
+#include "shell/shell_quote.hpp"
 
 namespace imgsh::shell {
 namespace {
@@ -77,7 +79,7 @@ std::vector<std::string> remote_names(const std::vector<TransferItem>& items) {
   return names;
 }
 
-TransferCounts get_items(ShellContext& ctx, const std::vector<TransferItem>& items) {
+TransferCounts get_items(ShellContext& ctx, const std::vector<TransferItem>& items, const TransferFlags& flags) {
   FileReports reports(ctx, "get");
   reconnect_for_many(ctx);
   std::vector<std::string> names = remote_names(items);
@@ -86,16 +88,20 @@ TransferCounts get_items(ShellContext& ctx, const std::vector<TransferItem>& ite
   struct Received {
     std::size_t index;
     std::uint64_t size;
+    std::int64_t mtime;
   };
   std::vector<Received> received;  // complete, waiting for their group's syncfs
   std::optional<ProgressBar> bar;
   auto commit_received = [&] {
     if (received.empty()) return;
     bool synced = ::syncfs(downloads[received.front().index]->fd()) == 0;
-    for (auto [i, size] : received) {
+    for (auto [i, size, mtime] : received) {
       try {
+        if (flags.preserve_time) set_modification_time(downloads[i]->fd(), mtime, paths[i]);
         downloads[i]->commit(!synced);
-        reports.ok(names[i], "saved " + std::to_string(size) + " bytes to " + paths[i]);
+        ctx.reporter.attach("bytes", size);
+        ctx.reporter.attach("path", paths[i]);
+        reports.ok(names[i], "saved " + std::to_string(size) + " bytes to " + shell_quote(paths[i]));
       } catch (const proto::ProtocolError& e) {
         reports.fail(names[i], Failure{std::string(proto::to_string(e.code())), e.what()});
       }
@@ -116,7 +122,7 @@ TransferCounts get_items(ShellContext& ctx, const std::vector<TransferItem>& ite
   };
   calls.received = [&](std::size_t i, const proto::FileInfo& info) {
     bar.reset();
-    received.push_back({i, info.size});
+    received.push_back({i, info.size, info.mtime});
     if (received.size() >= kCommitGroup) commit_received();
   };
   calls.failed = [&](std::size_t i, std::exception_ptr why) {
@@ -148,6 +154,7 @@ TransferCounts put_items(ShellContext& ctx, const std::vector<TransferItem>& ite
   calls.stored = [&](std::size_t i, const proto::FileInfo& info) {
     bar.reset();
     sources[i] = {};
+    ctx.reporter.attach("bytes", info.size);
     reports.ok(names[i], "stored " + std::to_string(info.size) + " bytes");
   };
   calls.failed = [&](std::size_t i, std::exception_ptr why) {
@@ -191,6 +198,36 @@ std::vector<TransferItem> resolve_remote(ShellContext& ctx, const std::vector<st
   return items;
 }
 
+// -n: the items whose destination already holds the same content are reported
+// ("already here"/"already there") and counted as done instead of transferred. A
+// check that fails (no connection) keeps the item: its transfer reports why.
+std::vector<TransferItem> skip_same_content(ShellContext& ctx, std::string_view op, std::vector<TransferItem> items,
+                                            TransferCounts& counts) {
+  std::vector<TransferItem> left;
+  for (auto& item : items) {
+    bool same = false;
+    try {
+      reconnect_if_needed(ctx);
+      if (op == "get") {
+        std::string path = download_path(item.remote_name, item.local_path);
+        same = local_has_remote_content(ctx.client, path, item.remote_name);
+      } else {
+        same = remote_has_local_content(ctx.client, item.local_path, item.remote_name);
+      }
+    } catch (const std::exception&) {
+      same = false;
+    }
+    if (same) {
+      ++counts.done;
+      ctx.reporter.ok(ctx.client.server_text(), op, item.remote_name,
+                      op == "get" ? "already here (same content)" : "already there (same content)");
+    } else {
+      left.push_back(std::move(item));
+    }
+  }
+  return left;
+}
+
 std::vector<TransferItem> resolve_local(ShellContext& ctx, const std::vector<std::string>& patterns, TransferCounts& counts) {
   std::vector<TransferItem> items;
   for (const auto& pattern : patterns) {
@@ -207,18 +244,21 @@ std::vector<TransferItem> resolve_local(ShellContext& ctx, const std::vector<std
 
 }  // namespace
 
-bool get_files(ShellContext& ctx, const std::vector<std::string>& patterns, const std::string& local_arg) {
+bool get_files(ShellContext& ctx, const std::vector<std::string>& patterns, const std::string& local_arg,
+               const TransferFlags& flags) {
   TransferCounts counts;
   auto items = resolve_remote(ctx, patterns, local_arg, counts);
-  TransferCounts moved = get_items(ctx, items);
-  return report_counts(ctx, "get", {moved.done, counts.failed + moved.failed});
+  if (flags.skip_same) items = skip_same_content(ctx, "get", std::move(items), counts);
+  TransferCounts moved = get_items(ctx, items, flags);
+  return report_counts(ctx, "get", {counts.done + moved.done, counts.failed + moved.failed});
 }
 
-bool put_files(ShellContext& ctx, const std::vector<std::string>& patterns) {
+bool put_files(ShellContext& ctx, const std::vector<std::string>& patterns, const TransferFlags& flags) {
   TransferCounts counts;
   auto items = resolve_local(ctx, patterns, counts);
+  if (flags.skip_same) items = skip_same_content(ctx, "put", std::move(items), counts);
   TransferCounts moved = put_items(ctx, items);
-  return report_counts(ctx, "put", {moved.done, counts.failed + moved.failed});
+  return report_counts(ctx, "put", {counts.done + moved.done, counts.failed + moved.failed});
 }
 
 }  // namespace imgsh::shell

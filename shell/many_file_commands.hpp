@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "shell/file_commands.hpp"
 #include "shell/shell_context.hpp"
 
 namespace imgsh::shell {
@@ -13,9 +14,10 @@ namespace imgsh::shell {
 // Every remote file the patterns match (a glob asks the server; a plain name
 // is taken as it is), saved into local_arg: a directory, or empty for the
 // current one. True when every file made it.
-bool get_files(ShellContext& ctx, const std::vector<std::string>& patterns, const std::string& local_arg);
+bool get_files(ShellContext& ctx, const std::vector<std::string>& patterns, const std::string& local_arg,
+               const TransferFlags& flags = {});
 
 // Every local file the patterns match, stored under its own name.
-bool put_files(ShellContext& ctx, const std::vector<std::string>& patterns);
+bool put_files(ShellContext& ctx, const std::vector<std::string>& patterns, const TransferFlags& flags = {});
 
 }  // namespace imgsh::shell

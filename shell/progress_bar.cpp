@@ -1,6 +1,8 @@
 #include "shell/progress_bar.hpp"
 
 #include <algorithm>
+#include <unistd.h>
+
 #include <cstdio>
 
 #include "shell/columns.hpp"
@@ -45,8 +47,8 @@ ProgressBar::ProgressBar(std::string name, std::uint64_t total, bool enabled)
 
 ProgressBar::~ProgressBar() {
   if (drawn_) {
-    std::fputs("\r\033[K", stdout);
-    std::fflush(stdout);
+    std::fputs("\r\033[K", stderr);
+    std::fflush(stderr);
   }
 }
 
@@ -62,7 +64,7 @@ void ProgressBar::update(std::uint64_t done) {
   std::string eta = rate > 0 && done < total_ ? duration_text(static_cast<double>(total_ - done) / rate) : "--:--";
   std::snprintf(tail, sizeof tail, " %3d%% %9s / %-9s %9s/s  ETA %s", percent, human_size(done).c_str(),
                 human_size(total_).c_str(), human_size(static_cast<std::uint64_t>(rate)).c_str(), eta.c_str());
-  std::size_t width = terminal_width() - 1;  // never touch the last column: no wrap
+  std::size_t width = terminal_width(STDERR_FILENO) - 1;  // never touch the last column: no wrap
   std::string name = name_;
   std::size_t tail_width = std::string(tail).size();
   std::size_t room = width > tail_width ? width - tail_width : 0;
@@ -77,8 +79,8 @@ void ProgressBar::update(std::uint64_t done) {
     bar = " [" + std::string(filled, '#') + std::string(bar_width - filled, '.') + "]";
   }
   std::string line = "\r" + name + bar + tail + "\033[K";
-  std::fputs(line.c_str(), stdout);
-  std::fflush(stdout);
+  std::fputs(line.c_str(), stderr);
+  std::fflush(stderr);
   drawn_ = true;
 }
 

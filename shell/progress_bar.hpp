@@ -10,7 +10,7 @@ namespace imgsh::shell {
 
 class ProgressBar {
  public:
-  // Disabled: update() does nothing (stdout is not a terminal, or `progress` turned it off).
+  // Disabled: update() does nothing (stderr is not a terminal, or `progress` turned it off).
   ProgressBar(std::string name, std::uint64_t total, bool enabled);
   ProgressBar(const ProgressBar&) = delete;
   ProgressBar& operator=(const ProgressBar&) = delete;

@@ -38,7 +38,13 @@ bool remote_query(ShellContext& ctx, std::string_view op, const std::string& fil
 }
 
 void check_remote_name(const std::string& name) {
-  if (auto problem = proto::check_name(name)) throw proto::ProtocolError(problem->code, problem->message);
+  if (auto problem = proto::check_name(name)) {
+    // get and stat read the store: "can be stored" would answer a question nobody asked.
+    if (problem->code == proto::Errc::unsupported_type) {
+      throw proto::ProtocolError(problem->code, name + ": not an image name; the store holds only .jpg, .jpeg and .png files");
+    }
+    throw proto::ProtocolError(problem->code, problem->message);
+  }
 }
 
 void reconnect_if_needed(ShellContext& ctx) {

@@ -3,25 +3,45 @@
 #include <iostream>
 
 #include "protocol/display_text.hpp"
+#include "shell/shell_quote.hpp"
 
 namespace imgsh::shell {
 
 void Reporter::line(std::string_view server, std::string_view op, std::string_view file, std::string_view rest) {
-  std::string text;
-  text.append(server).append(" ").append(op);
-  if (!file.empty()) text.append(" ").append(file);
-  text.append(" ").append(rest);
   // Names, codes and messages may come from the server: escaped, so one report is one line.
-  std::cout << proto::escape_for_display(text) + "\n" << std::flush;
+  // The name is escaped first and then quoted, so the quoting's own backslashes stay as typed.
+  std::string text = proto::escape_for_display(server) + " " + proto::escape_for_display(op);
+  if (!file.empty()) text.append(" ").append(shell_quote(proto::escape_for_display(file)));
+  text.append(" ").append(proto::escape_for_display(rest));
+  // Reports go to stderr, as curl's and sftp's do: stdout carries only data (names, fields).
+  std::cerr << text + "\n" << std::flush;
+}
+
+void Reporter::attach(const std::string& key, nlohmann::json value) {
+  if (json_) pending_[key] = std::move(value);
+}
+
+void Reporter::object(std::string_view server, std::string_view op, std::string_view file, std::string_view status,
+                      std::string_view code, std::string_view message) {
+  nlohmann::json o = {{"server", server}, {"op", op}, {"status", status}};
+  if (!file.empty()) o["name"] = file;
+  if (!code.empty()) o["code"] = code;
+  o["message"] = message;
+  for (auto& [key, value] : pending_.items()) o[key] = std::move(value);
+  pending_ = nlohmann::json::object();
+  // Invalid UTF-8 from outside is replaced, never a throw: one object per command, always.
+  std::cout << o.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n" << std::flush;
 }
 
 void Reporter::ok(std::string_view server, std::string_view op, std::string_view file, std::string_view message) {
+  if (json_) return object(server, op, file, "ok", "", message);  // data: printed even with -q
   if (!quiet_) line(server, op, file, std::string("ok ").append(message));
 }
 
 void Reporter::fail(std::string_view server, std::string_view op, std::string_view file, std::string_view code,
                     std::string_view message) {
   // Failures are reported even with -q: a silent failure helps nobody.
+  if (json_) return object(server, op, file, "fail", code, message);
   line(server, op, file, std::string("fail ").append(code).append(": ").append(message));
 }
 

@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "protocol/display_text.hpp"
 #include "protocol/names.hpp"
 #include "shell/command_table.hpp"
 #include "shell/interrupt.hpp"
@@ -54,12 +55,22 @@ bool run_command(ShellContext& ctx, const std::vector<std::string>& words) {
     std::cerr << "imgsh: unknown command '" << words[0] << "' (" << hint_for_unknown(words[0]) << ")\n";
     return false;
   }
-  int argc = static_cast<int>(words.size()) - 1;
+  std::vector<std::string> args(words.begin() + 1, words.end());
+  int argc = static_cast<int>(args.size());
+  if (command->options) {
+    std::string error;
+    auto parsed = parse_command_options(args, *command->options, error);
+    if (!parsed) {
+      std::cerr << "imgsh: " << command->name << ": " << error << "\nimgsh: usage: " << command->usage << "\n";
+      return false;
+    }
+    argc = static_cast<int>(parsed->operands.size());
+  }
   if (argc < command->min_args || argc > command->max_args) {
     std::cerr << "imgsh: usage: " << command->usage << "\n";
     return false;
   }
-  return command->run(ctx, {words.begin() + 1, words.end()});
+  return command->run(ctx, args);
 }
 
 bool run_line(ShellContext& ctx, std::string_view line) {
@@ -79,11 +90,18 @@ bool run_line(ShellContext& ctx, std::string_view line) {
 
 int run_script(ShellContext& ctx, std::istream& in) {
   std::string line;
+  std::size_t number = 0;
   while (!ctx.quit && std::getline(in, line)) {
+    ++number;
     std::string_view text = trim(line);
     bool may_fail = !text.empty() && text.front() == '-';
     if (may_fail) text.remove_prefix(1);
-    if (!run_line(ctx, text) && !may_fail) return ctx.connection_failed ? 2 : 1;
+    if (!run_line(ctx, text) && !may_fail) {
+      // As sftp -b: which line stopped the script, and what it said.
+      std::cerr << "imgsh: script stopped at line " << number << ": "
+                << proto::escape_for_display(trim(line)) << "\n";
+      return ctx.connection_failed ? 2 : 1;
+    }
   }
   return 0;
 }

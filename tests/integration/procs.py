@@ -16,6 +16,7 @@ connects on 127.0.0.1 only. Python 3 standard library only.
 
 import os
 import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -92,9 +93,13 @@ class Report:
         f = match.group("file")
         if f is not None:
             f = f.strip()
-            # Accept `[name]`, `"name"` or `'name'` as well as a bare name.
-            if len(f) >= 2 and (f[0], f[-1]) in (("[", "]"), ('"', '"'), ("'", "'")):
-                f = f[1:-1]
+            # imgsh quotes names as a POSIX shell reads them ('a b.jpg', 'it'\''s.png').
+            if f.startswith("'"):
+                try:
+                    words = shlex.split(f)
+                    f = words[0] if len(words) == 1 else f
+                except ValueError:
+                    pass
         self.file = f or None
         self.status = match.group("status")
         self.message = match.group("rest") or ""
@@ -124,10 +129,11 @@ class ShellResult:
         self.returncode = returncode
         self.stdout = stdout
         self.stderr = stderr
-        self.reports = parse_reports(stdout)
-        # stdout lines that are not report lines (e.g. `ls` output), without blank lines
-        self.other_lines = [l for l in stdout.splitlines()
-                            if l.strip() and not REPORT_RE.match(l.rstrip("\r"))]
+        # Report lines go to stderr; stdout carries only data (ls names, stat fields).
+        self.reports = parse_reports(stderr)
+        self.stdout_reports = parse_reports(stdout)  # none, ever: checked by test_script_output
+        # stdout lines (e.g. `ls` output), without blank lines
+        self.other_lines = [l for l in stdout.splitlines() if l.strip()]
 
     def describe(self):
         return ("imgsh %s\n  exit status: %s\n  stdout:\n%s\n  stderr:\n%s" % (

@@ -91,7 +91,7 @@ class BadNetworkTest(IntegrationTest):
                               env=self.shell_env(), timeout=timeout)
         out, err = proc.stdout.decode(errors="replace"), proc.stderr.decode(errors="replace")
         self.assertNoSanitizerReport(err, "imgsh stderr")
-        return proc.returncode, parse_reports(out), out + err
+        return proc.returncode, parse_reports(err), out + err
 
     def test_transfers_stay_byte_identical(self):
         addr = self.start_server_in_ns()

@@ -178,9 +178,9 @@ class ReconnectAfterRestartTest(IntegrationTest):
         proc.stdin.write(b"ls\n")
         proc.stdin.flush()
 
-        def first_report_seen():  # imgsh's stdout goes to logdir/restart-N.out
+        def first_report_seen():  # imgsh's stderr (its report lines) goes to logdir/restart-N.err
             outs = [os.path.join(self.logdir, n) for n in os.listdir(self.logdir)
-                    if n.startswith("restart-") and n.endswith(".out")]
+                    if n.startswith("restart-") and n.endswith(".err")]
             return any(b" list " in read_bytes(p) for p in outs)
 
         seen = wait_until(first_report_seen, 10)

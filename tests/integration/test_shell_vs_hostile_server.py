@@ -167,7 +167,7 @@ class EscapedOutput(HostileCase):
         srv = self.hostile(answer=listing([ESC + "[2J\x9bx" + "\u2028.png"]))
         res = self.imgsh(srv.addr, "get", "*", timeout=20)
         self.assertNoRawControls(res.stdout + res.stderr)
-        self.assertIn("\\x1b[2J\\u{009B}x\\u{2028}.png", res.stdout, res.describe())
+        self.assertIn("\\x1b[2J\\u{009B}x\\u{2028}.png", res.stderr, res.describe())
 
     def test_error_message_is_escaped(self):
         message = "no " + ESC + "]0;pwned\x07 such\n127.0.0.1:1 stat x.png ok fine \u202e"
@@ -176,7 +176,7 @@ class EscapedOutput(HostileCase):
         res = self.imgsh(srv.addr, "stat", "x.png", timeout=20)
         self.assertFail(res, "not_found", op="stat")
         self.assertNoRawControls(res.stdout + res.stderr)
-        self.assertIn("\\x1b]0;pwned\\x07 such\\x0a127.0.0.1:1", res.stdout, res.describe())
+        self.assertIn("\\x1b]0;pwned\\x07 such\\x0a127.0.0.1:1", res.stderr, res.describe())
 
     def test_version_escapes_the_server_name(self):
         srv = self.hostile(server_name="evil" + ESC + "[31m\x9b\u202e")
@@ -254,7 +254,7 @@ class BoundedWaits(HostileCase):
         srv = self.hostile(answer=lambda h: endless)
         res = self.timed(srv.addr, "ls", limit=6)
         self.assertFail(res, "bad_frame", op="list", status=1)
-        self.assertIn("not read, connection closed", res.stdout)
+        self.assertIn("not read, connection closed", res.stderr)
         self.assertTrue(srv.closed_by_client.wait(5))
 
     def test_oversized_listing_refused_unread(self):
@@ -262,13 +262,13 @@ class BoundedWaits(HostileCase):
                                                   body_len=64 * MIB + 1))
         res = self.timed("--timeout", "60", srv.addr, "ls", limit=6)
         self.assertFail(res, "too_large", op="list", status=1)
-        self.assertIn("over imgsh's limit of 64 MiB", res.stdout)
+        self.assertIn("over imgsh's limit of 64 MiB", res.stderr)
 
     def test_silent_list_fails_the_reply_deadline(self):
         srv = self.hostile(answer=lambda h: None)
         res = self.timed("--timeout", "1", srv.addr, "ls", limit=6)
         self.assertFail(res, "connection_lost", op="list", status=2)
-        self.assertIn("no reply from", res.stdout)
+        self.assertIn("no reply from", res.stderr)
 
     def test_fifo_put_refused_at_once(self):
         server = self.start_server()
@@ -276,7 +276,7 @@ class BoundedWaits(HostileCase):
         os.mkfifo(fifo)
         res = self.timed(server.addr, "put", "b.png", limit=6)
         self.assertFail(res, "unsupported_type", op="put")
-        self.assertIn("a FIFO, not a regular file", res.stdout)
+        self.assertIn("a FIFO, not a regular file", res.stderr)
 
 
 if __name__ == "__main__":

@@ -96,18 +96,18 @@ class TerminalTest(IntegrationTest):
         s.keys("Tab")
         self.assertLastLine(s, "> get my\\ holiday.png")
         s.keys("Enter")
-        s.wait_for("get my holiday.png ok")
+        s.wait_for("get 'my holiday.png' ok")
         s.type("get it")
         s.keys("Tab")
         self.assertLastLine(s, "> get it\\'s.png")
         s.keys("Enter")
-        s.wait_for("get it's.png ok")
+        s.wait_for("get \"it's.png\" ok")
         # inside an open quote the completion stays quoted and closes it
         s.type("stat \"my")
         s.keys("Tab")
         self.assertLastLine(s, "> stat \"my holiday.png\"")
         s.keys("Enter")
-        s.wait_for("stat my holiday.png ok")
+        s.wait_for("stat 'my holiday.png' ok")
         self.assertEqual(listing(self.work), ["it's.png", "my holiday.png"])
 
     def test_local_paths_complete_after_put(self):
