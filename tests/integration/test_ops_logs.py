@@ -59,14 +59,13 @@ class OpsLogTest(IntegrationTest):
             pass
         st = os.stat(log)
         env = {"JOURNAL_STREAM": "%d:%d" % (st.st_dev, st.st_ino)}
+        # JOURNAL_STREAM names another file than imgsrv's stderr: not the journal.
         server = ImgsrvProcess(self.root, env=env)
-        # ImgsrvProcess logs to a file of its own: point JOURNAL_STREAM at that one.
         server.start()
         self.addCleanup(server.close)
         self.assertTrue(TEXT_LINE.match(server.log_text().splitlines()[0]),
                         "JOURNAL_STREAM naming another file changes nothing")
         server.close()
-        st = os.stat(server.log_path) if os.path.exists(server.log_path) else None
         journal = JournalServer(self.root)
         journal.start()
         self.addCleanup(journal.close)
