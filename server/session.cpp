@@ -169,10 +169,10 @@ asio::awaitable<void> Session::finish(Ending ending) {
   socket_.tcp().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.tcp().close(ec);
   watchdog_.stop();
-  // A connection that closed without opening a session (a TCP health probe,
-  // a ping probe) ends at debug; one that timed out or broke is worth an info line.
-  bool probe = !hello_done_ && (ending.end == "closed" || ending.end == "closed by client");
-  spdlog::log(probe ? spdlog::level::debug : spdlog::level::info, "{} {}", peer_, ending.end);
+  // A clean close (after bye, or a TCP or ping probe's) is routine: debug. One
+  // that timed out, broke or was cut is worth an info line.
+  bool clean = ending.end == "closed" || ending.end == "closed by client";
+  spdlog::log(clean ? spdlog::level::debug : spdlog::level::info, "{} {}", peer_, ending.end);
 }
 
 std::string Session::timeout_message(SessionWatchdog::Phase phase) const {
@@ -238,11 +238,11 @@ void Session::end_request() {
   in_flight_.active = false;
 }
 
-// Routine lines (a session's hello and bye, health probes' pings) at debug, so
-// a one-shot command costs one info line per request plus the close line.
+// Routine lines (bye, health probes' pings) at debug, so a one-shot command
+// costs its hello line (client software, token) and one line per request.
 void Session::log_outcome(const Outcome& outcome, std::string_view code, std::string_view message) const {
   const InFlight& r = in_flight_;  // written only on this session's executor
-  bool routine = code.empty() && (r.op == "ping" || r.op == "hello" || r.op == "bye");
+  bool routine = code.empty() && (r.op == "ping" || r.op == "bye");
   std::uint64_t bytes = outcome.bytes;
   if (!code.empty()) {
     std::uint64_t now = tcp_bytes_moved(in_flight_fd_);

@@ -84,7 +84,7 @@ class OpsLogTest(IntegrationTest):
         time.sleep(0.3)  # the start-up probe's line (debug) is written
         before = len(server.log_text().splitlines())
         self.assertOk(self.imgsh(server.addr, "ls"))
-        self.assertTrue(server.wait_log(r" closed$"), server.log_text())  # after bye
+        self.assertTrue(server.wait_log(r" list ok "), server.log_text())
         for _ in range(3):  # TCP health probes: connect, close without a byte
             socket.create_connection((HOST, server.port), timeout=5).close()
         with RawClient(server.port) as c:  # a ping probe
@@ -92,8 +92,8 @@ class OpsLogTest(IntegrationTest):
         time.sleep(0.5)
         new = server.log_text().splitlines()[before:]
         self.assertEqual(len(new), 2, new)
-        self.assertRegex(new[0], r" info 127\.0\.0\.1:\d+ list ok 0 files bytes=2 ms=\d+\.\d$")
-        self.assertRegex(new[1], r" info 127\.0\.0\.1:\d+ closed$")
+        self.assertRegex(new[0], r" info 127\.0\.0\.1:\d+ hello ok client imgsh/\S+ bytes=0 ms=\d+\.\d$")
+        self.assertRegex(new[1], r" info 127\.0\.0\.1:\d+ list ok 0 files bytes=2 ms=\d+\.\d$")
         # The same at debug: everything is there.
         debug = self.start_server("--log-level", "debug", root=self.mkdir("r2"))
         with RawClient(debug.port) as c:
@@ -101,6 +101,7 @@ class OpsLogTest(IntegrationTest):
         socket.create_connection((HOST, debug.port), timeout=5).close()
         self.assertTrue(debug.wait_log(r" debug 127\.0\.0\.1:\d+ ping ok "), debug.log_text())
         self.assertTrue(debug.wait_log(r" debug 127\.0\.0\.1:\d+ connected$"), debug.log_text())
+        self.assertTrue(debug.wait_log(r" debug 127\.0\.0\.1:\d+ closed by client$"), debug.log_text())
 
     def test_idle_close_is_info(self):
         server = self.start_server("--idle-timeout", "0.5")
