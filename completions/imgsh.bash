@@ -108,12 +108,13 @@ _imgsrv() {
     fi
     local options="-h --help --version --root --bind --log-level --max-file-size --max-sessions --max-sessions-per-address --hello-timeout
         --inline-put-max --threads --header-timeout --idle-timeout --body-timeout --no-fsync
-        --shared-root --node-id --tls-cert --tls-key --tls-min --tokens --config --check-config --grace-period"
-    local token_add_options="-h --help --ro --tokens"
+        --shared-root --node-id --tls-cert --tls-key --tls-min --tokens --config --check-config --grace-period --log-format"
+    local token_add_options="-h --help --ro --label --tokens"
 
     case $prev in
         --root) COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --log-level) COMPREPLY=($(compgen -W "trace debug info warn error off" -- "$cur")); return ;;
+        --log-format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
         --tls-min) COMPREPLY=($(compgen -W "1.2 1.3" -- "$cur")); return ;;
         --tls-cert|--tls-key|--tokens|--config) _imgsh_files; return ;;
         --bind|--max-file-size|--max-sessions|--max-sessions-per-address|--hello-timeout|--inline-put-max|--threads|--header-timeout|--idle-timeout|--body-timeout|--grace-period)
@@ -125,7 +126,7 @@ _imgsrv() {
     local i positionals=()
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
-            --root|--bind|--log-level|--max-file-size|--max-sessions|--max-sessions-per-address|--hello-timeout|--inline-put-max|--threads|--header-timeout|--idle-timeout|--body-timeout|--tls-cert|--tls-key|--tls-min|--tokens|--config|--grace-period)
+            --root|--bind|--log-level|--max-file-size|--max-sessions|--max-sessions-per-address|--hello-timeout|--inline-put-max|--threads|--header-timeout|--idle-timeout|--body-timeout|--tls-cert|--tls-key|--tls-min|--tokens|--config|--grace-period|--log-format|--label)
                 ((i++)) ;;
             -*) ;;
             *) positionals+=("${words[i]}") ;;
@@ -134,7 +135,7 @@ _imgsrv() {
 
     if [[ ${positionals[0]} == token ]]; then
         if ((${#positionals[@]} == 1)); then
-            COMPREPLY=($(compgen -W "add" -- "$cur"))
+            COMPREPLY=($(compgen -W "add list revoke" -- "$cur"))
         elif [[ ${positionals[1]} == add && $cur == -* ]]; then
             COMPREPLY=($(compgen -W "$token_add_options" -- "$cur"))
         fi

@@ -19,12 +19,12 @@ std::shared_ptr<const TokenStore> Gatekeeper::current() const {
   return tokens_;
 }
 
-asio::awaitable<Rights> Gatekeeper::admit(const std::string& token, const asio::ip::address& peer) {
-  if (!needs_token_) co_return Rights::read_write;
-  std::optional<Rights> rights = current()->lookup(token);
-  if (rights && !token.empty()) {
+asio::awaitable<TokenGrant> Gatekeeper::admit(const std::string& token, const asio::ip::address& peer) {
+  if (!needs_token_) co_return TokenGrant{Rights::read_write, ""};
+  std::optional<TokenGrant> grant = current()->grant(token);
+  if (grant && !token.empty()) {
     throttle_.success(peer);
-    co_return *rights;
+    co_return std::move(*grant);
   }
   asio::steady_timer pause(co_await asio::this_coro::executor, throttle_.failure(peer));
   co_await pause.async_wait(asio::use_awaitable);

@@ -24,7 +24,7 @@ class Gatekeeper {
   void replace(TokenStore tokens);
   // The rights `token` grants. A missing or unknown token is refused with
   // ProtocolError(unauthorized), after the throttle's delay for `peer`.
-  asio::awaitable<Rights> admit(const std::string& token, const asio::ip::address& peer);
+  asio::awaitable<TokenGrant> admit(const std::string& token, const asio::ip::address& peer);
 
  private:
   std::shared_ptr<const TokenStore> current() const;

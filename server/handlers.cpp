@@ -14,13 +14,17 @@ asio::awaitable<Outcome> handle_hello(RequestContext& ctx, const proto::Hello& r
                                                " is not supported; this server speaks version 1");
   }
   Gatekeeper* gate = ctx.server.gate;
-  Rights rights = gate ? co_await gate->admit(req.token, ctx.peer_address) : Rights::read_write;
+  // Not `gate ? co_await ... : ...`: g++ 12 destroys such a temporary twice.
+  TokenGrant grant{Rights::read_write, ""};
+  if (gate) grant = co_await gate->admit(req.token, ctx.peer_address);
+  Rights rights = grant.rights;
   const ServerOptions& options = ctx.server.options;
   proto::Limits limits{options.max_file_size, options.inline_put_max, proto::kMaxHeaderLen};
   std::string token_note = gate ? std::string(" (") + std::string(to_string(rights)) + " token)" : "";
   Outcome outcome = succeeded(proto::hello_reply(ctx.id, "imgsrv/" IMGSH_VERSION, limits),
                               "client " + log_safe(req.client, 64) + token_note);
   outcome.opened = rights;
+  outcome.token_label = std::move(grant.label);
   co_return outcome;
 }
 
@@ -35,6 +39,7 @@ asio::awaitable<Outcome> handle_list(RequestContext& ctx, const proto::List& req
   Outcome outcome = succeeded(proto::list_reply(ctx.id, listing.files.size(), listing.truncated),
                               std::to_string(listing.files.size()) + " files" + (listing.truncated ? " (truncated)" : ""));
   outcome.body = proto::list_body(listing.files);
+  outcome.bytes = outcome.body.size();
   co_return outcome;
 }
 
@@ -47,6 +52,7 @@ asio::awaitable<Outcome> handle_get(RequestContext& ctx, const proto::Get& req) 
   std::unique_ptr<StoredFile> file = co_await ctx.server.store.open(req.name);
   const proto::FileInfo& info = file->info();
   Outcome outcome = succeeded(proto::file_info_reply(ctx.id, info), "sent " + std::to_string(info.size) + " bytes");
+  outcome.bytes = info.size;
   outcome.file = std::move(file);
   co_return outcome;
 }

@@ -164,6 +164,15 @@ void Listener::remove(Session* session) {
   }
 }
 
+// Each request still going gets its summary line: the sessions' coroutines
+// never resume once the io_context stops.
+void Listener::log_cut_requests() {
+  std::lock_guard lock(mutex_);
+  for (auto& [raw, entry] : sessions_) {
+    if (auto s = entry.session.lock()) s->log_cut();
+  }
+}
+
 void Listener::begin_shutdown(int signal_number) {
   spdlog::info("signal {}: no new connections; finishing requests in progress", signal_number);
   notify_stopping();  // here, where shutdown begins: a signal_set of main's own could miss the signal
@@ -185,6 +194,7 @@ void Listener::begin_shutdown(int signal_number) {
   grace_timer_.async_wait([this](const asio::error_code& timer_ec) {
     if (timer_ec) return;  // cancelled: every session ended in time
     spdlog::warn("shutdown grace period over; closing the remaining sessions");
+    log_cut_requests();
     io_.stop();
   });
 }

@@ -48,6 +48,7 @@ class Listener {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> refuse_busy(asio::ip::tcp::socket socket, std::string why);
   void begin_shutdown(int signal_number);
+  void log_cut_requests();
   void wait_for_hangup();
   // Why a new connection from `address` may not have a session, or "" if it may.
   std::string over_limit(const asio::ip::address& address);

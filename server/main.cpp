@@ -27,6 +27,8 @@
 #include "server/systemd_notify.hpp"
 #include "server/tls_context.hpp"
 #include "server/token_add.hpp"
+#include "server/token_list.hpp"
+#include "server/token_revoke.hpp"
 
 namespace {
 
@@ -66,6 +68,10 @@ int main(int argc, char** argv) {
       ->type_name("ADDR");
   app.add_option("--log-level", options.log_level, "trace, debug, info, warn, error or off")
       ->type_name("LEVEL")
+      ->capture_default_str();
+  app.add_option("--log-format", options.log_format, "text, or json: one JSON object per line")
+      ->type_name("FORMAT")
+      ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   app.add_option("--max-file-size", options.max_file_size, "largest file accepted, e.g. 500M (default: no limit)")
       ->transform(CLI::AsSizeValue(false));
@@ -119,6 +125,8 @@ int main(int argc, char** argv) {
   app.add_option("--tokens", options.tokens, "require a token from FILE in every hello (see: imgsrv token add)")
       ->type_name("FILE");
   TokenAddCommand token_add(app);
+  imgsh::server::TokenListCommand token_list(token_add.group());
+  imgsh::server::TokenRevokeCommand token_revoke(token_add.group());
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -129,6 +137,8 @@ int main(int argc, char** argv) {
     return fail(imgsh::server::explain_parse_error(e, app, *config) + " (see imgsrv --help)");
   }
   if (token_add.chosen()) return token_add.run();
+  if (token_list.chosen()) return token_list.run();
+  if (token_revoke.chosen()) return token_revoke.run();
   auto origin = [&](const std::string& key) { return imgsh::server::config_origin(key, app, *config); };
   if (port_text.empty()) return fail("PORT is required (see imgsrv --help)");
   if (options.tls_cert.empty() != options.tls_key.empty()) {
@@ -145,7 +155,7 @@ int main(int argc, char** argv) {
   options.fsync = !no_fsync;
 
   try {
-    imgsh::server::setup_logging(options.log_level);
+    imgsh::server::setup_logging(options.log_level, options.log_format);
   } catch (const std::exception& e) {
     return fail(e.what() + origin("log-level"));
   }

@@ -21,10 +21,12 @@ struct Outcome {
   nlohmann::json reply;              // the reply header: ok or error
   std::string body;                  // the reply body, when it is in memory (list)
   std::unique_ptr<StoredFile> file;  // or a stored file sent as the body (get)
+  std::uint64_t bytes = 0;           // body bytes moved (put: stored, get: sent, list: the listing)
   std::string log;                   // the summary line: "ok <log>" or "fail <code>: <log>"
   std::optional<proto::Errc> refused;  // set when the reply is an error
   bool close = false;                // the session ends after this reply (bye, or the stream is out of step)
   std::optional<Rights> opened;      // hello accepted: the session is open, with these rights
+  std::string token_label;           // and the label of its token (empty: no token file)
 };
 
 // A success: `reply` (an ok header) and the summary line's text.

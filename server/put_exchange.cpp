@@ -98,7 +98,9 @@ class PutExchange {
     }
     if (!content_checked_) check_content();
     proto::FileInfo info = co_await upload->publish(received);
-    co_return succeeded(proto::file_info_reply(ctx_.id, info), "stored " + std::to_string(info.size) + " bytes");
+    Outcome outcome = succeeded(proto::file_info_reply(ctx_.id, info), "stored " + std::to_string(info.size) + " bytes");
+    outcome.bytes = info.size;
+    co_return outcome;
   }
 
   // "continue", then the next frame must be the announced body.

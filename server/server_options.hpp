@@ -11,6 +11,7 @@ struct ServerOptions {
   std::string bind;  // empty: all interfaces, IPv6 and IPv4
   std::filesystem::path root = ".";
   std::string log_level = "info";
+  std::string log_format = "text";  // or json: one object per line
   std::uint64_t max_file_size = 0;  // 0: no limit beyond free space
   std::uint64_t inline_put_max = 1 << 20;
   std::size_t max_sessions = 1024;

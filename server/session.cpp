@@ -12,6 +12,8 @@
 #include "server/log_text.hpp"
 #include "server/op_table.hpp"
 #include "server/put_exchange.hpp"
+#include "server/request_log.hpp"
+#include "server/tcp_progress.hpp"
 #include "server/tls_accept.hpp"
 
 namespace imgsh::server {
@@ -67,7 +69,7 @@ void Session::stop() {
 
 asio::awaitable<void> Session::run() {
   auto self = shared_from_this();
-  spdlog::info("{} connected", peer_);
+  spdlog::debug("{} connected", peer_);
   asio::co_spawn(executor(), [self]() -> asio::awaitable<void> { co_await self->watchdog_.run(); }, asio::detached);
   Ending ending = co_await converse();
   co_await finish(std::move(ending));
@@ -150,7 +152,10 @@ Session::Ending Session::ending_after(std::exception_ptr error) {
 asio::awaitable<void> Session::finish(Ending ending) {
   watchdog_.disarm();
   if (const auto& frame_error = ending.frame_error) {
-    spdlog::warn("{} {} {}", peer_, to_string(frame_error->code()), frame_error->what());
+    // An idle client timed out is routine (info); other frame errors are the client's fault (warning).
+    bool idle = frame_error->code() == Errc::timeout && watchdog_.fired() == SessionWatchdog::Phase::idle;
+    spdlog::log(idle ? spdlog::level::info : spdlog::level::warn, "{} {} {}", peer_, to_string(frame_error->code()),
+                frame_error->what());
     if (frame_error->code() != Errc::timeout) ending.end = "closed after a framing error";
     linger_ = true;
     nlohmann::json reply = proto::error_reply(0, frame_error->code(), frame_error->what());
@@ -164,7 +169,10 @@ asio::awaitable<void> Session::finish(Ending ending) {
   socket_.tcp().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.tcp().close(ec);
   watchdog_.stop();
-  spdlog::info("{} {}", peer_, ending.end);
+  // A clean close (after bye, or a TCP or ping probe's) is routine: debug. One
+  // that timed out, broke or was cut is worth an info line.
+  bool clean = ending.end == "closed" || ending.end == "closed by client";
+  spdlog::log(clean ? spdlog::level::debug : spdlog::level::info, "{} {}", peer_, ending.end);
 }
 
 std::string Session::timeout_message(SessionWatchdog::Phase phase) const {
@@ -193,29 +201,68 @@ asio::awaitable<void> Session::wait_for_request() {
 }
 
 asio::awaitable<void> Session::serve(const proto::FrameHead& head) {
-  std::string file = requested_name(head.header);
-  std::string what = requested_op(head.header) + (file.empty() ? "" : " " + file);
+  begin_request(requested_op(head.header), requested_name(head.header));
   Outcome outcome;
   try {
     outcome = co_await answer(head);
     co_await send_reply(outcome);
   } catch (const asio::system_error& e) {
+    outcome.bytes = 0;  // the request's bytes: those moved before the failure
     if (auto phase = watchdog_.fired()) {
-      spdlog::info("{} {} fail timeout: {}", peer_, what, timeout_message(*phase));
+      log_outcome(outcome, "timeout", timeout_message(*phase));
     } else {
-      spdlog::info("{} {} fail connection_lost: {}", peer_, what, e.code().message());
+      log_outcome(outcome, "connection_lost", e.code().message());
     }
+    end_request();
     throw;
   } catch (const std::exception& e) {
-    spdlog::info("{} {} fail internal: {}", peer_, what, log_safe(e.what()));
+    outcome.bytes = 0;
+    log_outcome(outcome, "internal", log_safe(e.what()));
+    end_request();
     throw;
   }
-  if (outcome.refused) {
-    spdlog::info("{} {} fail {}: {}", peer_, what, to_string(*outcome.refused), outcome.log);
-  } else {
-    spdlog::info("{} {} ok {}", peer_, what, outcome.log);
-  }
+  log_outcome(outcome, outcome.refused ? to_string(*outcome.refused) : "", outcome.log);
+  end_request();
   apply(outcome);
+}
+
+void Session::begin_request(std::string op, std::string file) {
+  std::lock_guard lock(in_flight_mutex_);
+  in_flight_ = {std::move(op), std::move(file), std::chrono::steady_clock::now(),
+                tcp_bytes_moved(socket_.tcp().native_handle()), true};
+  in_flight_fd_ = socket_.tcp().native_handle();
+}
+
+void Session::end_request() {
+  std::lock_guard lock(in_flight_mutex_);
+  in_flight_.active = false;
+}
+
+// Routine lines (bye, health probes' pings) at debug, so a one-shot command
+// costs its hello line (client software, token) and one line per request.
+void Session::log_outcome(const Outcome& outcome, std::string_view code, std::string_view message) const {
+  const InFlight& r = in_flight_;  // written only on this session's executor
+  bool routine = code.empty() && (r.op == "ping" || r.op == "bye");
+  std::uint64_t bytes = outcome.bytes;
+  if (!code.empty()) {
+    std::uint64_t now = tcp_bytes_moved(in_flight_fd_);
+    bytes = now > r.moved_at_start ? now - r.moved_at_start : 0;
+  }
+  std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - r.start;
+  log_request(routine ? spdlog::level::debug : spdlog::level::info,
+              {peer_, r.op, r.file, code, message, bytes, took.count(),
+               token_label_.empty() ? std::string_view(outcome.token_label) : std::string_view(token_label_)});
+}
+
+void Session::log_cut() const {
+  std::lock_guard lock(in_flight_mutex_);
+  if (!in_flight_.active) return;
+  // The socket is open: the session closes it only after end_request().
+  std::uint64_t now = tcp_bytes_moved(in_flight_fd_);
+  std::uint64_t bytes = now > in_flight_.moved_at_start ? now - in_flight_.moved_at_start : 0;
+  std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - in_flight_.start;
+  log_request(spdlog::level::warn, {peer_, in_flight_.op, in_flight_.file, "shutdown",
+                                    "cut at shutdown: the grace period is over", bytes, took.count(), token_label_});
 }
 
 // One lookup in the op table and one permission check, then the op's handler.
@@ -263,6 +310,7 @@ void Session::apply(const Outcome& outcome) {
   if (outcome.opened) {
     hello_done_ = true;
     rights_ = *outcome.opened;
+    token_label_ = outcome.token_label;
   }
   if (outcome.refused && !hello_done_) closing_ = true;  // nothing but hello opens a session
   if (outcome.close) closing_ = true;

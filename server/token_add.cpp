@@ -7,20 +7,23 @@
 namespace imgsh::server {
 
 TokenAddCommand::TokenAddCommand(CLI::App& app) {
-  CLI::App* token = app.add_subcommand("token", "manage the tokens of a --tokens file");
+  CLI::App* token = token_ = app.add_subcommand("token", "manage the tokens of a --tokens file");
   token->require_subcommand(1);
   add_ = token->add_subcommand("add", "make a new token, store its hash in FILE and print it once");
   add_->add_option("--tokens", file_, "the token file (created mode 0600 if missing)")->required()->type_name("FILE");
+  add_->add_option("--label", label_,
+                   "a unique name for the token, shown by token list and in the log (default: its fingerprint)")
+      ->type_name("NAME");
   add_->add_flag("--ro", read_only_, "the token may list, stat and get, but not put");
 }
 
 int TokenAddCommand::run() const {
   try {
     Rights rights = read_only_ ? Rights::read_only : Rights::read_write;
-    std::string token = add_token(file_, rights);
+    std::string token = add_token(file_, rights, label_);
     std::printf("%s\n", token.c_str());
-    std::fprintf(stderr, "imgsrv: added a %s token to %s (only its hash is stored; this is the only time it is shown)\n",
-                 std::string(to_string(rights)).c_str(), file_.c_str());
+    std::fprintf(stderr, "imgsrv: added a %s token labelled %s to %s (only its hash is stored; this is the only time it is shown)\n",
+                 std::string(to_string(rights)).c_str(), label_.empty() ? "(its fingerprint)" : label_.c_str(), file_.c_str());
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "imgsrv: %s\n", e.what());

@@ -123,7 +123,7 @@ class CompletionScriptTest(IntegrationTest):
                          ["--threads", "--tls-cert", "--tls-key", "--tls-min", "--tokens"])
         self.assertIn("--idle-timeout", self.bash_complete("imgsrv --"))
         self.assertEqual(self.bash_complete("imgsrv to"), ["token"])
-        self.assertEqual(self.bash_complete("imgsrv token "), ["add"])
+        self.assertEqual(self.bash_complete("imgsrv token "), ["add", "list", "revoke"])
         self.assertEqual(self.bash_complete("imgsrv token add --r"), ["--ro"])
         self.assertEqual(self.bash_complete("imgsrv 7070 --tls-m"), ["--tls-min"])
         self.assertEqual(sorted(self.bash_complete("imgsh --t")), ["--timeout", "--tls", "--token-file"])
@@ -156,7 +156,7 @@ class CompletionScriptTest(IntegrationTest):
                  ("imgsrv --tls-cert c", ["ca.pem"]), ("imgsrv --tls-key c", ["ca.pem"]),
                  ("imgsrv --tokens c", ["ca.pem"]), ("imgsrv token add --tokens c", ["ca.pem"]),
                  ("imgsrv --tls-min ", ["1.2", "1.3"]), ("imgsrv to", ["token"]),
-                 ("imgsrv token ", ["add"]), ("imgsrv token add --r", ["--ro"]),
+                 ("imgsrv token ", ["add", "list", "revoke"]), ("imgsrv token add --r", ["--ro"]),
                  ("imgsh --t", ["--timeout", "--tls", "--token-file"]),
                  ("imgsh --ca ca.pem ex", ["example.org:7070"]),
                  ("imgsh imgs://ex", ["imgs://example.org:7070"])]

@@ -14,7 +14,7 @@ from procs import wait_until
 class PingTest(IntegrationTest):
     def setUp(self):
         super().setUp()
-        self.server = self.start_server()
+        self.server = self.start_server("--log-level", "debug")  # pings are logged at debug
 
     def ping(self, client):
         reply, body = client.request("ping")

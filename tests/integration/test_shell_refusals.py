@@ -162,7 +162,7 @@ class ShellRefusalsTest(IntegrationTest):
 
 class UsageErrorsDoNotConnectTest(IntegrationTest):
     def test_one_shot_usage_errors_exit_2_without_connecting(self):
-        server = self.start_server()
+        server = self.start_server("--log-level", "debug")  # connections are logged at debug
         time.sleep(0.1)
         connected = lambda: len(re.findall(r" connected$", server.log_text(), re.M))
         before = connected()

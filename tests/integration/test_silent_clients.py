@@ -35,7 +35,8 @@ def try_hello(port):
 class SilentClients(IntegrationTest):
     def start_quiet_server(self, *args, **kwargs):
         """A server whose start-up probe connection has ended, so counts start at 0."""
-        server = self.start_server(*args, **kwargs)
+        # debug: the probe connection, which sends nothing, is logged at debug level
+        server = self.start_server("--log-level", "debug", *args, **kwargs)
         self.assertTrue(server.wait_log(r"closed by client"), server.log_text())
         return server
 
