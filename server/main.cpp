@@ -118,6 +118,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--tokens", options.tokens, "require a token from FILE in every hello (see: imgsrv token add)")
       ->type_name("FILE");
+  app.add_option("--max-pixels", options.max_pixels,
+                 "largest image accepted, in pixels (width x height); larger ones are refused too_large")
+      ->type_name("N")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   TokenAddCommand token_add(app);
   try {
     app.parse(argc, argv);
