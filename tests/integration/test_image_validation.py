@@ -17,6 +17,7 @@ import shutil
 import struct
 import subprocess
 import tempfile
+import time
 import unittest
 import zlib
 
@@ -255,6 +256,26 @@ class ImageValidationTest(IntegrationTest):
         r = self.assertFail(res, "too_large", op="put")
         self.assertEqual(r.message, reply["message"])
         self.assertRoot([])
+
+    def test_a_slow_validation_does_not_time_the_client_out(self):
+        """The server decodes a progressive JPEG for longer than --body-timeout while the
+        client, having sent everything, waits: the request deadline is held meanwhile, so
+        the put is stored and the session ends as the client's close, not a timeout."""
+        path = make_jpeg(os.path.join(self.work, "slow.jpg"), 4000, 3000, seed=5, progressive=True, smooth=False)
+        data = read_bytes(path)
+        server = self.start_server("--body-timeout", "0.2", "--inline-put-max", str(len(data)))
+        c = self.raw_client(server.port)
+        c.hello()
+        started = time.monotonic()
+        reply = c.put_inline("slow.jpg", data)
+        waited = time.monotonic() - started
+        self.assertEqual(reply.get("status"), "ok", reply)
+        self.assertGreater(waited, 0.4, "validation was too quick to test the deadline (%.2f s)" % waited)
+        self.assertSessionGoesOn(c)
+        c.close()
+        self.assertTrue(server.wait_log(r"closed by client$"), server.log_text())
+        self.assertNotIn("timed out", server.log_text())
+        self.assertEqual(read_bytes(self.root_path("slow.jpg")), data)
 
 
 if __name__ == "__main__":
