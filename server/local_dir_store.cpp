@@ -17,6 +17,7 @@
 #include "protocol/unique_fd.hpp"
 #include "server/checksum_service.hpp"
 #include "server/file_sender.hpp"
+#include "server/header_gate.hpp"
 #include "server/image_validation.hpp"
 #include "server/root_claim.hpp"
 #include "server/root_entries.hpp"
@@ -201,7 +202,8 @@ class LocalDirStore final : public Storage {
       if (!entry.starts_with(prefix) || proto::check_name(entry)) return;
       std::string name(entry);
       struct stat st {};
-      if (::fstatat(root_fd_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
+      if (::fstatat(root_fd_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+          gate_.admits_entry(root_fd_.get(), name, st)) {
         files.push_back(info_from_stat(name, st));
       }
     });
@@ -256,6 +258,7 @@ class LocalDirStore final : public Storage {
     UniqueFd fd = open_regular_file(root_fd_.get(), name);
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) throw StoreError(Errc::internal, errno_text(name + ": fstat"));
+    if (!gate_.admits(fd.get(), name, st)) throw not_stored(name);  // not an image header: as if absent
     proto::FileInfo info = info_from_stat(name, st);
     info.xxh3 = co_await hashes_.checksum(fd.get(), st, name);
     co_return std::make_unique<LocalStoredFile>(std::move(fd), std::move(info));
@@ -285,6 +288,7 @@ class LocalDirStore final : public Storage {
   std::optional<RootClaim> claim_;  // held for the store's life
   mutable ChecksumService hashes_;
   mutable ImageValidator validator_;
+  mutable HeaderGate gate_;  // only images are listed and served
 };
 
 }  // namespace
