@@ -26,6 +26,7 @@
 #include "server/server_options.hpp"
 #include "server/systemd_notify.hpp"
 #include "server/tls_context.hpp"
+#include "server/store_check.hpp"
 #include "server/token_add.hpp"
 
 namespace {
@@ -124,6 +125,7 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   TokenAddCommand token_add(app);
+  imgsh::server::StoreCheckCommand store_check(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -134,6 +136,7 @@ int main(int argc, char** argv) {
     return fail(imgsh::server::explain_parse_error(e, app, *config) + " (see imgsrv --help)");
   }
   if (token_add.chosen()) return token_add.run();
+  if (store_check.chosen()) return store_check.run();
   auto origin = [&](const std::string& key) { return imgsh::server::config_origin(key, app, *config); };
   if (port_text.empty()) return fail("PORT is required (see imgsrv --help)");
   if (options.tls_cert.empty() != options.tls_key.empty()) {
