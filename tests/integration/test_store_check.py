@@ -65,6 +65,8 @@ class StoreCheckTest(IntegrationTest):
         os.setxattr(self.root_path("stale.png"), XATTR, b"0" * 32 + b" 1 1")
         temp = ".imgsrv-tmp.local.0123456789abcdef"
         server = self.start_server()
+        # The port accepts before the start-up sweep; the listening line comes after it.
+        self.assertTrue(server.wait_log(r"listening on", timeout=15), server.log_text())
         write_bytes(self.root_path(temp), b"partial")  # after its start-up sweep: as if its own
         rc, out, _ = self.check("--fix")
         self.assertEqual(rc, 1, out)
