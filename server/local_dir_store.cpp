@@ -17,6 +17,8 @@
 #include "protocol/unique_fd.hpp"
 #include "server/checksum_service.hpp"
 #include "server/file_sender.hpp"
+#include "server/header_gate.hpp"
+#include "server/image_validation.hpp"
 #include "server/root_claim.hpp"
 #include "server/root_entries.hpp"
 
@@ -99,10 +101,12 @@ class LocalStoredFile final : public StoredFile {
 // name with RENAME_NOREPLACE. Destroyed unpublished, it unlinks the temporary.
 class LocalUpload final : public UploadSink {
  public:
-  LocalUpload(int root_fd, bool fsync, ChecksumService& hashes, std::string name, std::string temp_name, UniqueFd fd)
+  LocalUpload(int root_fd, bool fsync, ChecksumService& hashes, ImageValidator& validator, std::string name,
+              std::string temp_name, UniqueFd fd)
       : root_fd_(root_fd),
         fsync_(fsync),
         hashes_(hashes),
+        validator_(validator),
         name_(std::move(name)),
         temp_name_(std::move(temp_name)),
         fd_(std::move(fd)) {}
@@ -124,6 +128,13 @@ class LocalUpload final : public UploadSink {
       throw StoreError(Errc::internal, name_ + ": " + e.what());
     }
     co_return;
+  }
+
+  asio::awaitable<proto::ImageFacts> validate(const proto::ImageLimits& limits) override {
+    proto::ImageCheck check = co_await validator_.check(fd_.get(), name_, limits);
+    if (check.problem) throw StoreError(check.problem->code, check.problem->message);
+    facts_ = check.facts;
+    co_return check.facts;
   }
 
   asio::awaitable<proto::FileInfo> publish(std::string xxh3) override {
@@ -149,6 +160,8 @@ class LocalUpload final : public UploadSink {
     done_ = true;
     // Recorded once published (the rename moved ctime), so a get of the new file never hashes it.
     if (!xxh3.empty()) hashes_.remember(fd_.get(), xxh3);
+    // Image facts (issue 13): facts_ holds what validate() found (when it ran); the
+    // facts cache is filled here, keyed like the checksum, once it exists.
     fd_.reset();
     if (fsync_) ::fsync(root_fd_);
     proto::FileInfo info = info_from_stat(name_, st);
@@ -160,6 +173,8 @@ class LocalUpload final : public UploadSink {
   int root_fd_;
   bool fsync_;
   ChecksumService& hashes_;
+  ImageValidator& validator_;
+  std::optional<proto::ImageFacts> facts_;
   std::string name_;
   std::string temp_name_;
   UniqueFd fd_;
@@ -187,7 +202,8 @@ class LocalDirStore final : public Storage {
       if (!entry.starts_with(prefix) || proto::check_name(entry)) return;
       std::string name(entry);
       struct stat st {};
-      if (::fstatat(root_fd_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
+      if (::fstatat(root_fd_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+          gate_.admits_entry(root_fd_.get(), name, st)) {
         files.push_back(info_from_stat(name, st));
       }
     });
@@ -217,10 +233,12 @@ class LocalDirStore final : public Storage {
   void cancel_work() const override {
     hashes_.cancel();
     thumbs_.cancel();
+    validator_.cancel();
   }
   void join_work() const override {
     hashes_.join();
     thumbs_.join();
+    validator_.join();
   }
 
   asio::awaitable<void> check_upload(std::string name, std::uint64_t size) const override {
@@ -232,8 +250,8 @@ class LocalDirStore final : public Storage {
     check_free(name, size);
     for (int attempt = 0; attempt < 8; ++attempt) {
       std::string temp = std::string(kTempPrefix) + claim_->node_id() + "." + random_suffix();
-      int fd = ::openat(root_fd_.get(), temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-      if (fd >= 0) co_return std::make_unique<LocalUpload>(root_fd_.get(), fsync_, hashes_, name, std::move(temp), UniqueFd(fd));
+      int fd = ::openat(root_fd_.get(), temp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+      if (fd >= 0) co_return std::make_unique<LocalUpload>(root_fd_.get(), fsync_, hashes_, validator_, name, std::move(temp), UniqueFd(fd));
       if (errno != EEXIST) {
         if (errno == ENOSPC || errno == EDQUOT) throw StoreError(Errc::no_space, name + ": no space for a temporary file");
         throw StoreError(Errc::internal, errno_text("cannot create a temporary file"));
@@ -250,6 +268,7 @@ class LocalDirStore final : public Storage {
     UniqueFd fd = open_regular_file(root_fd_.get(), name);
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) throw StoreError(Errc::internal, errno_text(name + ": fstat"));
+    if (!gate_.admits(fd.get(), name, st)) throw not_stored(name);  // not an image header: as if absent
     proto::FileInfo info = info_from_stat(name, st);
     info.xxh3 = co_await hashes_.checksum(fd.get(), st, name);
     co_return std::make_unique<LocalStoredFile>(std::move(fd), std::move(info));
@@ -279,6 +298,8 @@ class LocalDirStore final : public Storage {
   std::optional<RootClaim> claim_;  // held for the store's life
   mutable ChecksumService hashes_;
   mutable ThumbnailService thumbs_;
+  mutable ImageValidator validator_;
+  mutable HeaderGate gate_;  // only images are listed and served
 };
 
 }  // namespace

@@ -26,6 +26,7 @@
 #include "server/server_options.hpp"
 #include "server/systemd_notify.hpp"
 #include "server/tls_context.hpp"
+#include "server/store_check.hpp"
 #include "server/token_add.hpp"
 #include "server/token_list.hpp"
 #include "server/token_revoke.hpp"
@@ -124,9 +125,15 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--tokens", options.tokens, "require a token from FILE in every hello (see: imgsrv token add)")
       ->type_name("FILE");
+  app.add_option("--max-pixels", options.max_pixels,
+                 "largest image accepted, in pixels (width x height); larger ones are refused too_large")
+      ->type_name("N")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   TokenAddCommand token_add(app);
   imgsh::server::TokenListCommand token_list(token_add.group());
   imgsh::server::TokenRevokeCommand token_revoke(token_add.group());
+  imgsh::server::StoreCheckCommand store_check(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -139,6 +146,7 @@ int main(int argc, char** argv) {
   if (token_add.chosen()) return token_add.run();
   if (token_list.chosen()) return token_list.run();
   if (token_revoke.chosen()) return token_revoke.run();
+  if (store_check.chosen()) return store_check.run();
   auto origin = [&](const std::string& key) { return imgsh::server::config_origin(key, app, *config); };
   if (port_text.empty()) return fail("PORT is required (see imgsrv --help)");
   if (options.tls_cert.empty() != options.tls_key.empty()) {

@@ -97,6 +97,9 @@ class PutExchange {
                                                        "); nothing stored");
     }
     if (!content_checked_) check_content();
+    proto::ImageFacts facts = co_await validate(*upload);
+    // facts: what a facts cache keeps at publish (issue 13, item 2), keyed like the checksum.
+    (void)facts;
     proto::FileInfo info = co_await upload->publish(received);
     Outcome outcome = succeeded(proto::file_info_reply(ctx_.id, info), "stored " + std::to_string(info.size) + " bytes");
     outcome.bytes = info.size;
@@ -129,6 +132,15 @@ class PutExchange {
       hasher.update(piece);
     }
     co_return hasher.hex();
+  }
+
+  // The whole body decoded on the worker pool (PROTOCOL.md section 4): the client waits
+  // for the server, so the request deadline is held meanwhile.
+  asio::awaitable<proto::ImageFacts> validate(UploadSink& upload) {
+    proto::ImageLimits limits;
+    limits.max_pixels = ctx_.server.options.max_pixels;
+    WatchdogHold hold(ctx_.watchdog);
+    co_return co_await upload.validate(limits);
   }
 
   void check_content() {

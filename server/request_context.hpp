@@ -10,6 +10,7 @@
 #include "protocol/net_stream.hpp"
 #include "server/gatekeeper.hpp"
 #include "server/server_options.hpp"
+#include "server/session_watchdog.hpp"
 #include "server/storage.hpp"
 
 namespace imgsh::server {
@@ -32,6 +33,9 @@ struct RequestContext {
   asio::ip::address peer_address;
   std::uint64_t id;        // the request's id, echoed in its reply
   std::uint64_t body_len;  // of the request frame
+  // The session's deadline keeper, for WatchdogHold while the server works for the
+  // request (null in unit tests).
+  SessionWatchdog* watchdog = nullptr;
 };
 
 }  // namespace imgsh::server

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <string>
 
+#include "protocol/image_check.hpp"
+
 namespace imgsh::server {
 
 struct ServerOptions {
@@ -35,6 +37,8 @@ struct ServerOptions {
   std::filesystem::path tls_key;
   std::string tls_min = "1.3";     // or "1.2"
   std::filesystem::path tokens;    // empty: no token needed
+  // Width x height above which a put is refused too_large (image_check.hpp).
+  std::uint64_t max_pixels = proto::ImageLimits{}.max_pixels;
 };
 
 }  // namespace imgsh::server

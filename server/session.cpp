@@ -274,7 +274,7 @@ asio::awaitable<Outcome> Session::answer(const proto::FrameHead& head) {
     const OpRow& row = find_op(request.body);
     refusal = request_permitted(row, SessionView{hello_done_, rights_}, head.body_len);
     if (!refusal) {
-      RequestContext ctx{socket_, reader_, server_, peer_address_, id, head.body_len};
+      RequestContext ctx{socket_, reader_, server_, peer_address_, id, head.body_len, &watchdog_};
       co_return co_await row.handler(ctx, request.body);
     }
   } catch (const ProtocolError& e) {

@@ -45,6 +45,20 @@ void SessionWatchdog::arm(Phase phase, Duration limit) {
   timer_.cancel();  // the loop re-waits for the new deadline
 }
 
+void SessionWatchdog::hold() {
+  if (phase_ != Phase::request) return;
+  held_ = true;
+  Duration limit = limit_;
+  arm(Phase::off, {});
+  limit_ = limit;
+}
+
+void SessionWatchdog::resume() {
+  if (!held_) return;
+  held_ = false;
+  arm(Phase::request, limit_);
+}
+
 void SessionWatchdog::stop() {
   stopped_ = true;
   timer_.cancel();

@@ -33,6 +33,11 @@ class SessionWatchdog {
   void arm(Phase phase, Duration limit);
   void disarm() { arm(Phase::off, {}); }
   void stop();  // ends run()
+  // The server, not the client, is working for the request (a decode on the worker
+  // pool): the request deadline is held, so a slow validation never blames the client,
+  // and armed afresh by resume(). Outside the request phase both do nothing.
+  void hold();
+  void resume();
 
   // The phase it fired in, if it did.
   std::optional<Phase> fired() const { return fired_; }
@@ -52,6 +57,23 @@ class SessionWatchdog {
   std::optional<Phase> fired_;
   bool peer_not_reading_ = false;
   bool stopped_ = false;
+  bool held_ = false;
+};
+
+// hold() for a scope (nothing with a null watchdog, as in unit tests).
+class WatchdogHold {
+ public:
+  explicit WatchdogHold(SessionWatchdog* watchdog) : watchdog_(watchdog) {
+    if (watchdog_) watchdog_->hold();
+  }
+  ~WatchdogHold() {
+    if (watchdog_) watchdog_->resume();
+  }
+  WatchdogHold(const WatchdogHold&) = delete;
+  WatchdogHold& operator=(const WatchdogHold&) = delete;
+
+ private:
+  SessionWatchdog* watchdog_;
 };
 
 const char* phase_name(SessionWatchdog::Phase phase);

@@ -17,6 +17,7 @@
 
 #include "protocol/error_code.hpp"
 #include "protocol/image_thumbnail.hpp"
+#include "protocol/image_check.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/net_stream.hpp"
 
@@ -51,6 +52,10 @@ class UploadSink {
  public:
   virtual ~UploadSink() = default;
   virtual asio::awaitable<void> write(std::span<const std::uint8_t> bytes) = 0;  // no_space, internal
+  // Decodes the bytes written so far by real decoders (protocol/image_check.hpp), off
+  // the I/O threads, and returns the image's facts. Throws the library's refusal
+  // (not_an_image, too_large for the pixel limit, with its message), or busy.
+  virtual asio::awaitable<proto::ImageFacts> validate(const proto::ImageLimits& limits) = 0;
   // Makes the bytes visible under the name, never replacing a stored file:
   // of two racing uploads of one name exactly one publishes, the other gets
   // exists. `xxh3` is the verified checksum of the bytes, kept with the file.

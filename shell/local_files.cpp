@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <random>
 
-#include "protocol/image_sniff.hpp"
+#include "protocol/image_check.hpp"
 #include "protocol/names.hpp"
 
 namespace imgsh::shell {
@@ -63,11 +63,13 @@ UploadSource open_upload_source(const std::string& path, const std::string& remo
   if (flags < 0 || ::fcntl(src.fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) fail_errno(path);
   if (st.st_size == 0) throw LocalError(Errc::empty_file, path + ": the file is empty; empty files are not stored");
   src.size = static_cast<std::uint64_t>(st.st_size);
-  std::array<std::uint8_t, proto::kSniffBytes> head{};
-  ssize_t n = ::pread(src.fd.get(), head.data(), head.size(), 0);
-  if (n < 0) fail_errno(path);
-  if (auto problem = proto::check_content(remote_name, {head.data(), static_cast<std::size_t>(n)})) {
-    throw LocalError(Errc::not_an_image, *problem);
+  // The same decoders as the server's (PROTOCOL.md section 4), so a broken file is
+  // refused without a round trip and with the server's message. A pixel count above
+  // the default limit is left to the server, whose --max-pixels may allow it: the
+  // server's decision is final.
+  proto::ImageCheck check = proto::check_image_file(src.fd.get(), remote_name);
+  if (check.problem && check.problem->code != Errc::too_large) {
+    throw LocalError(check.problem->code, check.problem->message);
   }
   return src;
 }

@@ -31,6 +31,9 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 HOST = "127.0.0.1"
 MIB = 1 << 20
 
+sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+from images import make_png  # noqa: E402  (real PNGs, Python standard library only)
+
 PROCS = []  # (name, Popen) of everything started, stopped at exit
 
 
@@ -216,29 +219,27 @@ class Bench:
                   os.path.join(self.www, "small"), os.path.join(self.src, "small")):
             os.makedirs(d, exist_ok=True)
         say(f"making a {a.size_mb} MiB file and {a.small_count} x {a.small_kb} KiB files in {w}")
-        block = os.urandom(MIB)
+        # Real PNGs (the server decodes every put): noise in stored deflate blocks, padded
+        # to the exact size; the big one 16-bit RGBA, so 1 GiB stays within --max-pixels.
         self.big = os.path.join(self.src, "big.png")
-        with open(self.big, "wb") as f:
-            f.write(b"\x89PNG\r\n\x1a\n")
-            for _ in range(a.size_mb):
-                f.write(block)
-            f.truncate(a.size_mb * MIB)
+        width = 1024
+        make_png(self.big, width, (a.size_mb * MIB - 65536) // (width * 8 + 1), seed=1, level=0,
+                 pad_to=a.size_mb * MIB, rgba16=True)
         self.big_bytes = a.size_mb * MIB
         os.link(self.big, os.path.join(self.www, "big.png"))
         os.link(self.big, os.path.join(self.root, "big.png"))
         self.small_names = [f"g{i:04d}.png" for i in range(a.small_count)]
         self.put_names = [f"p{i:04d}.png" for i in range(a.small_count)]
         for g, p in zip(self.small_names, self.put_names):
-            data = b"\x89PNG\r\n\x1a\n" + os.urandom(a.small_kb * 1024 - 8)
             path = os.path.join(self.src, "small", p)
-            with open(path, "wb") as f:
-                f.write(data)
+            side = int((a.small_kb * 1024 * 0.9 / 3) ** 0.5)
+            make_png(path, side, side, seed=int(p[1:5]), level=0,
+                     pad_to=a.small_kb * 1024)
             os.link(path, os.path.join(self.www, "small", g))
             os.link(path, os.path.join(self.root, g))
         # the rps workload's file: 4 KiB
         tiny = os.path.join(self.src, "tiny.png")
-        with open(tiny, "wb") as f:
-            f.write(b"\x89PNG\r\n\x1a\n" + os.urandom(4096 - 8))
+        make_png(tiny, 32, 32, seed=0, level=0, pad_to=4096)
         os.link(tiny, os.path.join(self.www, "tiny.png"))
         os.link(tiny, os.path.join(self.root, "tiny.png"))
         subprocess.run(["cat", self.big], stdout=subprocess.DEVNULL)  # page cache warm

@@ -69,12 +69,13 @@ def _png_chunk(kind, payload):
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def make_png(path, width=64, height=64, seed=1, level=6, pad_to=None):
+def make_png(path, width=64, height=64, seed=1, level=6, pad_to=None, rgba16=False):
     """A real RGB PNG written with Python's zlib, streamed so large files stay cheap.
 
     The pixels are seeded noise (incompressible, so the size is ~ width*height*3 at any
     level; level 0 or 1 keeps multi-MB files fast). pad_to: the exact total file size,
-    reached with a tEXt chunk before IEND.
+    reached with a tEXt chunk before IEND. rgba16: 16-bit RGBA (8 bytes a pixel: a 1 GiB
+    image within the server's default pixel limit) instead of 8-bit RGB.
     """
     rnd = random.Random(seed)
     comp = zlib.compressobj(level)
@@ -86,13 +87,14 @@ def make_png(path, width=64, height=64, seed=1, level=6, pad_to=None):
             size += len(data)
 
         emit(PNG_SIGNATURE)
-        emit(_png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)))
-        rows_per_block = max(1, (1 << 20) // (width * 3 + 1))
+        depth, color, row = (16, 6, width * 8) if rgba16 else (8, 2, width * 3)
+        emit(_png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, color, 0, 0, 0)))
+        rows_per_block = max(1, (1 << 20) // (row + 1))
         y = 0
         while y < height:
             n = min(rows_per_block, height - y)
-            raw = rnd.randbytes(n * width * 3)
-            block = b"".join(b"\x00" + raw[i * width * 3:(i + 1) * width * 3] for i in range(n))
+            raw = rnd.randbytes(n * row)
+            block = b"".join(b"\x00" + raw[i * row:(i + 1) * row] for i in range(n))
             out = comp.compress(block)
             if out:
                 emit(_png_chunk(b"IDAT", out))

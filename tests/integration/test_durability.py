@@ -52,7 +52,7 @@ class DurabilityTest(IntegrationTest):
                     return i
             self.fail("no %r after line %d in the trace:\n%s" % (pattern, start, "\n".join(lines[-60:])))
 
-        created = first(r'openat\(\d+, "\.imgsrv-tmp\.[A-Za-z0-9_-]+\.[0-9a-f]+", O_WRONLY\|O_CREAT\|O_EXCL')
+        created = first(r'openat\(\d+, "\.imgsrv-tmp\.[A-Za-z0-9_-]+\.[0-9a-f]+", O_RDWR\|O_CREAT\|O_EXCL')
         publish = first(r'renameat2\(\d+, "\.imgsrv-tmp\.[A-Za-z0-9_-]+\.[0-9a-f]+", \d+, "photo\.jpeg", RENAME_NOREPLACE\) = 0', created)
         data_sync = [i for i in range(created, publish) if re.search(r"\bf(data)?sync\(\d+\) += 0", lines[i])]
         self.assertTrue(data_sync, "no fsync of the temporary before publishing:\n" + "\n".join(lines[created:publish + 1]))

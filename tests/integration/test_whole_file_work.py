@@ -32,7 +32,9 @@ XATTR = "user.imgsh.xxh3"
 GRACE_DEADLINE = 15.0  # the server's grace is 5 s; generous for a loaded machine
 
 
-def sparse(path, size, head=b"\x89PNG\r\n\x1a\n"):
+def sparse(path, size, head=None):
+    """A sparse file with a real PNG header (signature and IHDR: only images are served)."""
+    head = make_png_bytes(8, 8)[:33] if head is None else head
     with open(path, "wb") as f:
         f.write(head)
         f.truncate(size)

@@ -15,6 +15,8 @@
 #include <asio/use_future.hpp>
 #include <gtest/gtest.h>
 
+#include "image_test_support.hpp"
+
 #include "protocol/frame_stream.hpp"
 #include "server/graceful_close.hpp"
 #include "server/put_exchange.hpp"
@@ -31,11 +33,23 @@ using testing::xxh3_of;
 constexpr std::uint64_t kId = 7;
 constexpr auto kDeadline = std::chrono::seconds(10);
 
+// A real PNG of exactly `size` bytes (at least about 90): 2 x 2 gray pixels, then a tEXt chunk
+// that pads it; the server decodes every put before it stores it.
 std::vector<std::uint8_t> png_bytes(std::size_t size) {
-  std::vector<std::uint8_t> bytes(size, 0x42);
-  const std::uint8_t signature[] = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a};
-  std::copy(std::begin(signature), std::end(signature), bytes.begin());
-  return bytes;
+  using proto::test_support::Bytes;
+  using proto::test_support::png_chunk;
+  Bytes png = proto::test_support::hand_png(2, 2, 8, 0, 1);
+  Bytes iend(png.end() - 12, png.end());
+  png.resize(png.size() - 12);
+  std::size_t pad = size - png.size() - 12 - 12;  // a chunk costs 12 bytes around its data
+  Bytes text = proto::test_support::to_bytes("Comment");
+  text.push_back(0);
+  text.resize(pad, 'x');
+  Bytes chunk = png_chunk("tEXt", text);
+  png.insert(png.end(), chunk.begin(), chunk.end());
+  png.insert(png.end(), iend.begin(), iend.end());
+  EXPECT_EQ(png.size(), size);
+  return png;
 }
 
 nlohmann::json put_header(const std::string& name, std::uint64_t size) {
@@ -212,7 +226,7 @@ TEST_F(PutExchangeTest, ASmallRefusedBodyIsDrainedWithItsTrailer) {
 
 TEST_F(PutExchangeTest, ALargeRefusedBodyIsNotReadAndTheStreamCloses) {
   auto body = png_bytes(64 * 1024);  // above inline_put_max (4096)
-  auto existing = png_bytes(10);
+  auto existing = png_bytes(100);
   auto [first, ignored] = exchange(inline_put("taken.png", existing, xxh3_of(existing)));
   ASSERT_FALSE(first.outcome.refused);
   auto [server, client] = exchange(inline_put("taken.png", body, xxh3_of(body)));
@@ -230,6 +244,37 @@ TEST_F(PutExchangeTest, ABodyLengthOtherThanZeroOrSizeIsRefusedAndDrained) {
     co_await proto::write_frame(s, trailer(xxh3_of(body)));
   });
   EXPECT_EQ(server.outcome.refused, Errc::bad_request);
+  EXPECT_FALSE(server.outcome.close);
+  EXPECT_EQ(server.next_id, 99u);
+  EXPECT_TRUE(stored().empty());
+}
+
+}  // namespace
+}  // namespace imgsh::server
+
+namespace imgsh::server {
+namespace {
+
+// Validation by real decoders after the trailer (PROTOCOL.md section 4): a body whose
+// first bytes pass the sniff but whose image data is broken is refused with the
+// library's code and message; the stream stays in step and nothing is stored.
+TEST_F(PutExchangeTest, AnImageThatDoesNotDecodeIsRefusedAfterItsTrailer) {
+  auto body = png_bytes(1000);
+  body.resize(body.size() - 12);  // no IEND
+  auto [server, client] = exchange(inline_put("cut.png", body, xxh3_of(body)));
+  EXPECT_EQ(server.outcome.refused, Errc::not_an_image);
+  EXPECT_EQ(server.outcome.reply.value("message", ""), "cut.png: truncated: no IEND chunk (the last chunk is tEXt)");
+  EXPECT_FALSE(server.outcome.close);
+  EXPECT_EQ(server.next_id, 99u);
+  EXPECT_EQ(client, ClientResult{"error"});
+  EXPECT_TRUE(stored().empty());
+}
+
+TEST_F(PutExchangeTest, AnImageAboveTheServersPixelLimitIsRefusedTooLarge) {
+  options_.max_pixels = 3;  // the image has 2 x 2
+  auto body = png_bytes(1000);
+  auto [server, client] = exchange(inline_put("big.png", body, xxh3_of(body)));
+  EXPECT_EQ(server.outcome.refused, Errc::too_large);
   EXPECT_FALSE(server.outcome.close);
   EXPECT_EQ(server.next_id, 99u);
   EXPECT_TRUE(stored().empty());
