@@ -112,8 +112,7 @@ class OpsLogTest(IntegrationTest):
         self.assertNotIn(" warning ", server.log_text())
 
     def test_transfer_cut_at_end_of_grace_period_gets_its_summary_line(self):
-        with open(self.root_path("big.png"), "wb") as f:
-            f.write(b"\x89PNG\r\n\x1a\n" + b"\0" * (64 * MIB))
+        make_png(self.root_path("big.png"), level=0, pad_to=64 * MIB)  # a real image: only images are served
         server = self.start_server("--grace-period", "0.5")
         c = self.raw_client(server.port)
         c.hello()

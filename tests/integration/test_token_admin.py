@@ -139,8 +139,9 @@ class TokenAdminTest(IntegrationTest):
             self.assertEqual(self.hello(c, bob)["status"], "ok")
             self.assertEqual(c.request("list")[0]["status"], "ok")
         self.assertEqual(session.request("list")[0]["status"], "ok", "the session admitted before goes on")
-        log = server.log_text()
-        self.assertTrue(server.wait_log(r" list ok .* token=bob$"), log)
+        self.assertTrue(server.wait_log(r" list ok .* token=bob$"), server.log_text())
+        # The log line follows the reply: wait for it before counting.
+        self.assertTrue(server.wait_log(r" list ok .* token=alice$"), server.log_text())
         self.assertEqual(len(re.findall(r" list ok .* token=alice$", server.log_text(), re.M)), 1,
                          server.log_text())
         self.assertRoot([])
