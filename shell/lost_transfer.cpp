@@ -4,15 +4,15 @@
 
 namespace imgsh::shell {
 
-LostTransfer lost_transfer(std::exception_ptr why) {
+bool lost_with_connection(std::exception_ptr why) {
   try {
     std::rethrow_exception(why);
   } catch (const NotTransferred& e) {
-    return e.interrupted() ? LostTransfer::no : LostTransfer::unsent;
+    return !e.interrupted();
   } catch (const ConnectionError&) {
-    return LostTransfer::uncertain;
+    return true;  // TimedOut too
   } catch (...) {
-    return LostTransfer::no;
+    return false;
   }
 }
 

@@ -77,26 +77,18 @@ void reconnect_for_many(ShellContext& ctx) {
 // balancer, to a live node), this many rounds in all; then they report why not.
 constexpr int kTransferRounds = 3;
 
-// One file of a round that a lost connection stopped, by its index in `items`.
-struct LostFile {
-  std::size_t item;
-  std::exception_ptr why;
-  LostTransfer kind;
-};
-
-// Whether the failure of `item` is kept for the next round (true) or reported now.
-bool keep_for_retry(std::vector<LostFile>* lost, std::size_t item, std::exception_ptr why) {
-  if (lost == nullptr) return false;
-  LostTransfer kind = lost_transfer(why);
-  if (kind == LostTransfer::no) return false;
-  lost->push_back({item, why, kind});
+// Whether the failure of `item` (an index in `items`) is kept for the next round
+// (true) or reported now.
+bool keep_for_retry(std::vector<std::size_t>* lost, std::size_t item, std::exception_ptr why) {
+  if (lost == nullptr || !lost_with_connection(why)) return false;
+  lost->push_back(item);
   return true;
 }
 
 // One round of gets over the connection: the files `todo` names (indexes in `items`).
 // A file a lost connection stopped goes to `lost` when it is given, else it reports.
 void get_round(ShellContext& ctx, const std::vector<TransferItem>& items, const std::vector<std::size_t>& todo,
-               FileReports& reports, std::vector<LostFile>* lost) {
+               FileReports& reports, std::vector<std::size_t>* lost) {
   std::vector<std::string> names;
   for (std::size_t i : todo) names.push_back(items[i].remote_name);
   std::vector<std::string> paths(todo.size());
@@ -155,16 +147,15 @@ TransferCounts get_items(ShellContext& ctx, const std::vector<TransferItem>& ite
   for (std::size_t i = 0; i < todo.size(); ++i) todo[i] = i;
   for (int round = 1; !todo.empty(); ++round) {
     reconnect_for_many(ctx);
-    std::vector<LostFile> lost;
+    std::vector<std::size_t> lost;
     get_round(ctx, items, todo, reports, round < kTransferRounds ? &lost : nullptr);
-    todo.clear();
-    for (const auto& f : lost) todo.push_back(f.item);
+    todo = std::move(lost);
   }
   return reports.finish();
 }
 
-// A put lost with the connection may have been stored before the reply was lost;
-// its retry then answers `exists`. It counts as stored when the server's file has
+// A put lost with the connection may have been stored (pipelined ahead, or its
+// reply lost); its retry then answers `exists`. It counts as stored when the server's file has
 // the local file's checksum (asked after the round, not inside its window).
 struct ExistsAfterLoss {
   std::size_t item;
@@ -172,7 +163,7 @@ struct ExistsAfterLoss {
 };
 
 void put_round(ShellContext& ctx, const std::vector<TransferItem>& items, const std::vector<std::size_t>& todo,
-               const std::vector<bool>& uncertain, FileReports& reports, std::vector<LostFile>* lost,
+               const std::vector<bool>& retried, FileReports& reports, std::vector<std::size_t>* lost,
                std::vector<ExistsAfterLoss>& exists_after_loss) {
   std::vector<std::string> names;
   for (std::size_t i : todo) names.push_back(items[i].remote_name);
@@ -196,7 +187,7 @@ void put_round(ShellContext& ctx, const std::vector<TransferItem>& items, const 
     bar.reset();
     sources[i] = {};
     if (keep_for_retry(lost, todo[i], why)) return;
-    if (uncertain[todo[i]]) {
+    if (retried[todo[i]]) {
       try {
         std::rethrow_exception(why);
       } catch (const Refusal& e) {
@@ -228,12 +219,12 @@ TransferCounts put_items(ShellContext& ctx, const std::vector<TransferItem>& ite
   FileReports reports(ctx, "put");
   std::vector<std::size_t> todo(items.size());
   for (std::size_t i = 0; i < todo.size(); ++i) todo[i] = i;
-  std::vector<bool> uncertain(items.size(), false);
+  std::vector<bool> retried(items.size(), false);
   for (int round = 1; !todo.empty(); ++round) {
     reconnect_for_many(ctx);
-    std::vector<LostFile> lost;
+    std::vector<std::size_t> lost;
     std::vector<ExistsAfterLoss> exists_after_loss;
-    put_round(ctx, items, todo, uncertain, reports, round < kTransferRounds ? &lost : nullptr, exists_after_loss);
+    put_round(ctx, items, todo, retried, reports, round < kTransferRounds ? &lost : nullptr, exists_after_loss);
     for (const auto& e : exists_after_loss) {
       const TransferItem& item = items[e.item];
       if (stored_is_local(ctx, item)) {
@@ -242,11 +233,8 @@ TransferCounts put_items(ShellContext& ctx, const std::vector<TransferItem>& ite
         reports.fail(item.remote_name, e.why);
       }
     }
-    todo.clear();
-    for (const auto& f : lost) {
-      todo.push_back(f.item);
-      if (f.kind == LostTransfer::uncertain) uncertain[f.item] = true;
-    }
+    for (std::size_t i : lost) retried[i] = true;
+    todo = std::move(lost);
   }
   return reports.finish();
 }
