@@ -4,11 +4,13 @@
 
 namespace imgsh::shell {
 
-bool lost_with_connection(std::exception_ptr why) {
+bool worth_retrying(std::exception_ptr why) {
   try {
     std::rethrow_exception(why);
   } catch (const NotTransferred& e) {
     return !e.interrupted();
+  } catch (const RemoteError& e) {  // a Refusal, or an error reply that dropped the connection
+    return e.code() == proto::Errc::busy;
   } catch (const ConnectionError&) {
     return true;  // TimedOut too
   } catch (...) {

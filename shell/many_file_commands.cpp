@@ -73,14 +73,15 @@ void reconnect_for_many(ShellContext& ctx) {
   }
 }
 
-// Files a lost connection stopped are tried again after a reconnect (through a
-// balancer, to a live node), this many rounds in all; then they report why not.
+// Files a lost connection stopped (or `busy` refused) are tried again after a
+// reconnect (through a balancer, to a live node), this many rounds in all; then
+// they report why not.
 constexpr int kTransferRounds = 3;
 
 // Whether the failure of `item` (an index in `items`) is kept for the next round
 // (true) or reported now.
 bool keep_for_retry(std::vector<std::size_t>* lost, std::size_t item, std::exception_ptr why) {
-  if (lost == nullptr || !lost_with_connection(why)) return false;
+  if (lost == nullptr || !worth_retrying(why)) return false;
   lost->push_back(item);
   return true;
 }

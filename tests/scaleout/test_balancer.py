@@ -131,6 +131,16 @@ class Balanced(unittest.TestCase):
             time.sleep(0.02)
         self.fail("no node logged the new connection")
 
+    def logged(self, collect, done):
+        """collect() over the nodes' logs until done(value) or IO_TIMEOUT: a node writes its
+        summary line after it sent the reply, so the line may trail the client a little."""
+        deadline = time.monotonic() + IO_TIMEOUT
+        value = collect()
+        while not done(value) and time.monotonic() < deadline:
+            time.sleep(0.05)
+            value = collect()
+        return value
+
     def connected_counts(self):
         return {side: srv.log().count(" hello ok") for side, srv in self.nodes.items()}
 
@@ -186,7 +196,9 @@ class Race(Balanced):
         self.assertEqual(len(winners), 1, "exactly one winner expected: %s" % statuses)
         self.assertEqual(len(losers), RACERS - 1, "every other racer gets exists: %s" % statuses)
         # Both nodes served racers (round robin over 100 connections).
-        per_node = {side: served(srv.log(), "put", name) for side, srv in self.nodes.items()}
+        per_node = self.logged(
+            lambda: {side: served(srv.log(), "put", name) for side, srv in self.nodes.items()},
+            lambda v: sum(len(x) for x in v.values()) >= RACERS)
         self.assertTrue(all(per_node.values()), "both nodes should serve racers: %s"
                         % {k: len(v) for k, v in per_node.items()})
         self.assertEqual(sum(len(v) for v in per_node.values()), RACERS)
@@ -257,8 +269,10 @@ class Drain(Balanced):
         for n, b in data.items():
             with open(os.path.join(self.dir_a, n), "rb") as f:
                 self.assertEqual(f.read(), b, n)
-        puts = {s: [r for r in served(x.log(), "put")] for s, x in self.nodes.items()}
-        oks = sum(1 for v in puts.values() for st, _ in v if st == "ok")
+        count_oks = lambda v: sum(1 for x in v.values() for st, _ in x if st == "ok")
+        puts = self.logged(lambda: {s: served(x.log(), "put") for s, x in self.nodes.items()},
+                           lambda v: count_oks(v) >= BATCH)
+        oks = count_oks(puts)
         self.assertEqual(oks, BATCH, "each file published once: %s" % puts)
         drained_puts = len(puts[side])
         print("\n  drain (mput): node %s SIGTERMed after %d of %d puts; the batch completed in "
@@ -333,8 +347,8 @@ class Session(Balanced):
         p.stdin.close()
         self.assertEqual(p.wait(timeout=IO_TIMEOUT), 0, "\n".join(seen))
         other = "b" if side == "a" else "a"
-        self.assertEqual([s for s, _ in served(self.nodes[other].log(), "put", "after.png")],
-                         ["ok"])
+        got = self.logged(lambda: served(self.nodes[other].log(), "put", "after.png"), bool)
+        self.assertEqual([s for s, _ in got], ["ok"])
         with open(os.path.join(self.dir_a, "after.png"), "rb") as f:
             self.assertEqual(f.read(), data)
 
@@ -356,7 +370,9 @@ class TooLarge(Balanced):
         rc, reports, out = smoke.imgsh(self.addr, "put", "small.png", cwd=self.files)
         self.assertEqual(rc, 0, out)
         self.assertEqual(self.wait_no_temporaries(), (["small.png"], []))
-        refused = {s: [r for r in served(x.log(), "put", "big.png")] for s, x in self.nodes.items()}
+        refused = self.logged(
+            lambda: {s: served(x.log(), "put", "big.png") for s, x in self.nodes.items()},
+            lambda v: all(v.values()))
         self.assertTrue(all(refused.values()), refused)
 
 
@@ -378,7 +394,9 @@ class DiskFull(Balanced):
             self.assertNotEqual(rc, 0, out)
             self.assertIn(" fail no_space", out)
         self.assertEqual(self.wait_no_temporaries(), ([], []))
-        refused = {s: [r for r in served(x.log(), "put", "big.png")] for s, x in self.nodes.items()}
+        refused = self.logged(
+            lambda: {s: served(x.log(), "put", "big.png") for s, x in self.nodes.items()},
+            lambda v: all(v.values()))
         self.assertTrue(all(refused.values()), refused)
 
 
