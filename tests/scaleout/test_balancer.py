@@ -18,6 +18,7 @@ runs them for itself: its own cluster). Run by hand:
 sudo IMGSRV=... IMGSH=... python3 -m unittest -v test_balancer
 """
 
+import errno
 import os
 import queue
 import signal
@@ -382,7 +383,29 @@ class DiskFull(Balanced):
     def setUp(self):
         super().setUp()
         # A CephFS quota on the store directory: ceph-fuse enforces it for both mounts.
+        # ceph-fuse enforces a quota only once it has learned it from the MDS, a moment after
+        # it was set (a put through node b once stored 12 MB right after): wait until a
+        # direct write of more than the quota through each mount fails with EDQUOT. statvfs
+        # of the directory does not show the quota; the write does (imgsrv: no_space).
         os.setxattr(self.dir_a, "ceph.quota.max_bytes", str(self.QUOTA).encode())
+        for d in (self.dir_a, self.dir_b):
+            self.assertEqual(self.logged(lambda: self.write_refused(d), bool), True,
+                             "%s: a write over the quota is not refused" % d)
+
+    def write_refused(self, d):
+        probe = os.path.join(d, ".quota-probe")
+        try:
+            with open(probe, "wb") as f:
+                f.write(b"\0" * (self.QUOTA + (1 << 20)))
+                f.flush()
+                os.fsync(f.fileno())
+            return False
+        except OSError as e:
+            self.assertEqual(e.errno, errno.EDQUOT, e)
+            return True
+        finally:
+            if os.path.exists(probe):
+                os.unlink(probe)
 
     def test_disk_full_through_haproxy(self):
         big = smoke.png_bytes(51, side=2000)  # ~12 MB, more than the quota
