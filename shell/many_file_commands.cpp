@@ -9,6 +9,8 @@
 
 #include "shell/local_files.hpp"
 #include "shell/local_paths.hpp"
+#include "shell/lost_transfer.hpp"
+#include "protocol/checksum.hpp"
 #include "shell/progress_bar.hpp"
 #include "shell/remote_op.hpp"
 #include "protocol/display_text.hpp"
@@ -73,18 +75,27 @@ void reconnect_for_many(ShellContext& ctx) {
   }
 }
 
-std::vector<std::string> remote_names(const std::vector<TransferItem>& items) {
-  std::vector<std::string> names;
-  for (const auto& item : items) names.push_back(item.remote_name);
-  return names;
+// Files a lost connection stopped (or `busy` refused) are tried again after a
+// reconnect (through a balancer, to a live node), this many rounds in all; then
+// they report why not.
+constexpr int kTransferRounds = 3;
+
+// Whether the failure of `item` (an index in `items`) is kept for the next round
+// (true) or reported now.
+bool keep_for_retry(std::vector<std::size_t>* lost, std::size_t item, std::exception_ptr why) {
+  if (lost == nullptr || !worth_retrying(why)) return false;
+  lost->push_back(item);
+  return true;
 }
 
-TransferCounts get_items(ShellContext& ctx, const std::vector<TransferItem>& items, const TransferFlags& flags) {
-  FileReports reports(ctx, "get");
-  reconnect_for_many(ctx);
-  std::vector<std::string> names = remote_names(items);
-  std::vector<std::string> paths(items.size());
-  std::vector<std::unique_ptr<Download>> downloads(items.size());
+// One round of gets over the connection: the files `todo` names (indexes in `items`).
+// A file a lost connection stopped goes to `lost` when it is given, else it reports.
+void get_round(ShellContext& ctx, const std::vector<TransferItem>& items, const std::vector<std::size_t>& todo,
+               const TransferFlags& flags, FileReports& reports, std::vector<std::size_t>* lost) {
+  std::vector<std::string> names;
+  for (std::size_t i : todo) names.push_back(items[i].remote_name);
+  std::vector<std::string> paths(todo.size());
+  std::vector<std::unique_ptr<Download>> downloads(todo.size());
   struct Received {
     std::size_t index;
     std::uint64_t size;
@@ -112,7 +123,7 @@ TransferCounts get_items(ShellContext& ctx, const std::vector<TransferItem>& ite
   GetManyCalls calls;
   calls.open = [&](std::size_t i) {
     check_remote_name(names[i]);
-    paths[i] = download_path(names[i], items[i].local_path);
+    paths[i] = download_path(names[i], items[todo[i]].local_path);
     downloads[i] = std::make_unique<Download>(paths[i]);
     return downloads[i]->fd();
   };
@@ -129,22 +140,45 @@ TransferCounts get_items(ShellContext& ctx, const std::vector<TransferItem>& ite
     bar.reset();
     downloads[i].reset();  // nothing kept
     commit_received();     // reports stay in request order
-    reports.fail(names[i], why);
+    if (!keep_for_retry(lost, todo[i], why)) reports.fail(names[i], why);
   };
   ctx.client.get_many(names, calls);
   commit_received();
+}
+
+// Every index of items, then the ones each round lost, until none is lost or the
+// rounds are over; a get is always safe to repeat (nothing was kept).
+TransferCounts get_items(ShellContext& ctx, const std::vector<TransferItem>& items, const TransferFlags& flags) {
+  FileReports reports(ctx, "get");
+  std::vector<std::size_t> todo(items.size());
+  for (std::size_t i = 0; i < todo.size(); ++i) todo[i] = i;
+  for (int round = 1; !todo.empty(); ++round) {
+    reconnect_for_many(ctx);
+    std::vector<std::size_t> lost;
+    get_round(ctx, items, todo, flags, reports, round < kTransferRounds ? &lost : nullptr);
+    todo = std::move(lost);
+  }
   return reports.finish();
 }
 
-TransferCounts put_items(ShellContext& ctx, const std::vector<TransferItem>& items) {
-  FileReports reports(ctx, "put");
-  reconnect_for_many(ctx);
-  std::vector<std::string> names = remote_names(items);
-  std::vector<UploadSource> sources(items.size());
+// A put lost with the connection may have been stored (pipelined ahead, or its
+// reply lost); its retry then answers `exists`. It counts as stored when the server's file has
+// the local file's checksum (asked after the round, not inside its window).
+struct ExistsAfterLoss {
+  std::size_t item;
+  std::exception_ptr why;
+};
+
+void put_round(ShellContext& ctx, const std::vector<TransferItem>& items, const std::vector<std::size_t>& todo,
+               const std::vector<bool>& retried, FileReports& reports, std::vector<std::size_t>* lost,
+               std::vector<ExistsAfterLoss>& exists_after_loss) {
+  std::vector<std::string> names;
+  for (std::size_t i : todo) names.push_back(items[i].remote_name);
+  std::vector<UploadSource> sources(todo.size());
   std::optional<ProgressBar> bar;
   PutManyCalls calls;
   calls.open = [&](std::size_t i) {
-    sources[i] = open_upload_source(items[i].local_path, names[i]);
+    sources[i] = open_upload_source(items[todo[i]].local_path, names[i]);
     return PutSource{sources[i].fd.get(), sources[i].size};
   };
   calls.sending = [&](std::size_t i, std::uint64_t size) -> ProgressFn {
@@ -160,10 +194,87 @@ TransferCounts put_items(ShellContext& ctx, const std::vector<TransferItem>& ite
   calls.failed = [&](std::size_t i, std::exception_ptr why) {
     bar.reset();
     sources[i] = {};
+    if (keep_for_retry(lost, todo[i], why)) return;
+    if (retried[todo[i]]) {
+      try {
+        std::rethrow_exception(why);
+      } catch (const Refusal& e) {
+        if (e.code() == Errc::exists) {
+          exists_after_loss.push_back({todo[i], why});
+          return;
+        }
+      } catch (...) {
+      }
+    }
     reports.fail(names[i], why);
   };
   ctx.client.put_many(names, calls);
+}
+
+// Whether the stored file `name` is the local file's bytes (same xxh3).
+bool stored_is_local(ShellContext& ctx, const TransferItem& item) {
+  try {
+    UploadSource source = open_upload_source(item.local_path, item.remote_name);
+    std::string local = proto::xxh3_of_file(source.fd.get(), source.size);
+    proto::FileInfo info = ctx.client.stat(item.remote_name);
+    return info.size == source.size && !info.xxh3.empty() && info.xxh3 == local;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+TransferCounts put_items(ShellContext& ctx, const std::vector<TransferItem>& items) {
+  FileReports reports(ctx, "put");
+  std::vector<std::size_t> todo(items.size());
+  for (std::size_t i = 0; i < todo.size(); ++i) todo[i] = i;
+  std::vector<bool> retried(items.size(), false);
+  for (int round = 1; !todo.empty(); ++round) {
+    reconnect_for_many(ctx);
+    std::vector<std::size_t> lost;
+    std::vector<ExistsAfterLoss> exists_after_loss;
+    put_round(ctx, items, todo, retried, reports, round < kTransferRounds ? &lost : nullptr, exists_after_loss);
+    for (const auto& e : exists_after_loss) {
+      const TransferItem& item = items[e.item];
+      if (stored_is_local(ctx, item)) {
+        reports.ok(item.remote_name, "stored before the connection was lost (same xxh3)");
+      } else {
+        reports.fail(item.remote_name, e.why);
+      }
+    }
+    for (std::size_t i : lost) retried[i] = true;
+    todo = std::move(lost);
+  }
   return reports.finish();
+}
+
+// -n: the items whose destination already holds the same content are reported
+// ("already here"/"already there") and counted as done instead of transferred. A
+// check that fails (no connection) keeps the item: its transfer reports why.
+std::vector<TransferItem> skip_same_content(ShellContext& ctx, std::string_view op, std::vector<TransferItem> items,
+                                            TransferCounts& counts) {
+  std::vector<TransferItem> left;
+  for (auto& item : items) {
+    bool same = false;
+    try {
+      reconnect_if_needed(ctx);
+      if (op == "get") {
+        std::string path = download_path(item.remote_name, item.local_path);
+        same = local_has_remote_content(ctx.client, path, item.remote_name);
+      } else {
+        same = remote_has_local_content(ctx.client, item.local_path, item.remote_name);
+      }
+    } catch (const std::exception&) {
+      same = false;
+    }
+    if (same) {
+      ++counts.done;
+      ctx.reporter.ok(ctx.client.server_text(), op, item.remote_name,
+                      op == "get" ? "already here (same content)" : "already there (same content)");
+    } else {
+      left.push_back(std::move(item));
+    }
+  }
+  return left;
 }
 
 // The final line of a multi-file command; true when every file made it.
@@ -196,36 +307,6 @@ std::vector<TransferItem> resolve_remote(ShellContext& ctx, const std::vector<st
     if (!found) ++counts.failed;
   }
   return items;
-}
-
-// -n: the items whose destination already holds the same content are reported
-// ("already here"/"already there") and counted as done instead of transferred. A
-// check that fails (no connection) keeps the item: its transfer reports why.
-std::vector<TransferItem> skip_same_content(ShellContext& ctx, std::string_view op, std::vector<TransferItem> items,
-                                            TransferCounts& counts) {
-  std::vector<TransferItem> left;
-  for (auto& item : items) {
-    bool same = false;
-    try {
-      reconnect_if_needed(ctx);
-      if (op == "get") {
-        std::string path = download_path(item.remote_name, item.local_path);
-        same = local_has_remote_content(ctx.client, path, item.remote_name);
-      } else {
-        same = remote_has_local_content(ctx.client, item.local_path, item.remote_name);
-      }
-    } catch (const std::exception&) {
-      same = false;
-    }
-    if (same) {
-      ++counts.done;
-      ctx.reporter.ok(ctx.client.server_text(), op, item.remote_name,
-                      op == "get" ? "already here (same content)" : "already there (same content)");
-    } else {
-      left.push_back(std::move(item));
-    }
-  }
-  return left;
 }
 
 std::vector<TransferItem> resolve_local(ShellContext& ctx, const std::vector<std::string>& patterns, TransferCounts& counts) {

@@ -2,7 +2,9 @@
 // The multi-file commands (get/put with a pattern, mget, mput): patterns
 // resolved to files, then every file pipelined over the one connection
 // (Client::get_many, put_many) with its own report line, in order; a refused
-// file does not stop the rest; Ctrl-C stops them all. A count line ends it.
+// file does not stop the rest; Ctrl-C stops them all. Files a lost connection
+// stopped are tried again after a reconnect (a drained or dead node behind a
+// balancer: the retry reaches a live one). A count line ends it.
 #include <string>
 #include <vector>
 

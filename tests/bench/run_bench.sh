@@ -4,6 +4,13 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
+# `make bench BENCH_ARGS="--scaleout [--runs N]"`: the scale-out rows instead (a one-machine
+# Ceph cluster, two nodes behind HAProxy, against one node on a local directory; root).
+if [[ ${1:-} == --scaleout ]]; then
+  shift
+  exec python3 "$here/scaleout_bench.py" "$@"
+fi
+
 # command -> Debian package
 declare -A need=(
   [socat]=socat

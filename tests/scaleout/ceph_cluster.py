@@ -370,7 +370,8 @@ class CephCluster:
             "mds.a": {"mon": "allow profile mds", "mgr": "allow profile mds",
                       "osd": "allow *", "mds": "allow"},
         }
-        fuse_caps = {"mon": "allow r", "mds": "allow rw", "osd": "allow rw"}
+        # p: may set CephFS quotas (the disk-full test sets one on its store directory)
+        fuse_caps = {"mon": "allow r", "mds": "allow rwp", "osd": "allow rw"}
         with open(self.keyring, "w") as f:
             for n in names:
                 f.write("[%s]\n\tkey = %s\n" % (n, cephx_key()))

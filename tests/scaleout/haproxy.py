@@ -89,6 +89,8 @@ def config(backends, port, stats_socket, check="ping", inter_ms=300, fall=1, ris
         "    timeout client 330s",
         "    timeout server 330s",
         "    timeout check 2s",
+        "    retries 3",
+        "    option redispatch 1",
         "",
         "frontend imgsh",
         "    bind %s:%d" % (HOST, port),

@@ -208,9 +208,10 @@ class Imgsrv:
     """imgsrv on a directory (a path through one mount), on a free loopback port; with
     node_id, as one node of a shared root (--shared-root --node-id)."""
 
-    def __init__(self, root, tag, node_id=None):
+    def __init__(self, root, tag, node_id=None, extra=()):
         self.root = root
         self.node_id = node_id
+        self.extra = list(extra)  # more imgsrv options (limits)
         self.log_path = os.path.join(local_tmp, "imgsrv-%s.log" % tag)
         self.proc = None
         self.port = None
@@ -229,7 +230,8 @@ class Imgsrv:
                 # cwd on the local disk: a process inside the mount would keep it busy.
                 shared = ["--shared-root", "--node-id", self.node_id] if self.node_id else []
                 self.proc = subprocess.Popen(
-                    [IMGSRV, "--bind", HOST, "--root", self.root] + shared + [str(self.port)],
+                    [IMGSRV, "--bind", HOST, "--root", self.root] + shared + self.extra
+                    + [str(self.port)],
                     stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                     cwd=local_tmp, preexec_fn=_die_with_parent)
             _live.append(self.proc)
