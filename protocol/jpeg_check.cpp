@@ -38,6 +38,7 @@ struct Decoder {
   std::jmp_buf on_error{};
   FdReader* reader = nullptr;
   const ImageLimits* limits = nullptr;
+  bool header_only = false;         // read_jpeg_header: stop after the frame header
   Errc code = Errc::not_an_image;
   std::string message;              // set before a longjmp
   std::vector<std::uint8_t> exif;   // the TIFF block of the first "Exif\0\0" APP1 segment
@@ -192,6 +193,7 @@ bool decode(Decoder& d, ImageFacts& facts) {
   facts.bit_depth = static_cast<std::uint8_t>(c.data_precision);
   facts.color = color_of(c.jpeg_color_space);
   facts.progressive = c.progressive_mode;
+  if (d.header_only) return true;
   // No std::string locals in this function: a longjmp back to its setjmp would skip
   // their destructors. Messages go straight into d.message.
   d.message = pixel_limit_problem(c.image_width, c.image_height, *d.limits);
@@ -217,13 +219,12 @@ bool decode(Decoder& d, ImageFacts& facts) {
   return true;
 }
 
-}  // namespace
-
-ImageCheck check_jpeg(int fd, const ImageLimits& limits) {
-  FdReader reader(fd);
+// Runs decode() over `reader`: all of it, or with header_only up to the first scan.
+ImageCheck run_decoder(FdReader& reader, const ImageLimits& limits, bool header_only) {
   Decoder d;
   d.reader = &reader;
   d.limits = &limits;
+  d.header_only = header_only;
   d.cinfo.err = jpeg_std_error(&d.err);
   d.err.error_exit = error_exit;
   d.err.emit_message = emit_message;
@@ -243,6 +244,22 @@ ImageCheck check_jpeg(int fd, const ImageLimits& limits) {
   if (!ok) return refused(d.code, d.message);
   if (!d.exif.empty()) read_exif_facts(d.exif, result.facts);
   return result;
+}
+
+}  // namespace
+
+ImageCheck check_jpeg(int fd, const ImageLimits& limits) {
+  FdReader reader(fd);
+  return run_decoder(reader, limits, false);
+}
+
+// jpeg_read_header reads the markers up to the first SOS (tables, APPn, the frame
+// header) and no entropy-coded data; the reader's bound stops a header that never ends.
+std::optional<ImageFacts> read_jpeg_header(int fd, std::size_t buffer_bytes, std::uint64_t max_bytes) {
+  FdReader reader(fd, buffer_bytes, max_bytes);
+  ImageCheck c = run_decoder(reader, ImageLimits{}, true);
+  if (!c.ok()) return std::nullopt;
+  return c.facts;
 }
 
 }  // namespace imgsh::proto
