@@ -7,7 +7,9 @@
 #include "protocol/names.hpp"
 #include "shell/command_table.hpp"
 #include "shell/file_commands.hpp"
+#include "shell/image_listing.hpp"
 #include "shell/listing.hpp"
+#include "shell/listing_sort.hpp"
 #include "shell/local_commands.hpp"
 #include "shell/local_paths.hpp"
 #include "shell/many_file_commands.hpp"
@@ -22,9 +24,11 @@ using proto::Errc;
 
 bool cmd_ls(ShellContext& ctx, const std::vector<std::string>& args) {
   std::string error;
-  auto options = parse_listing_options(args, error);
+  std::vector<std::string> rest = args;
+  auto order = take_sort_options(rest, error);
+  auto options = order ? parse_listing_options(rest, error) : std::nullopt;
   if (!options || options->operands.size() > 1) {
-    std::cerr << "imgsh: " << (options ? "usage: ls [-1lh] [PATTERN]" : "ls: " + error) << "\n";
+    std::cerr << "imgsh: " << (options ? "usage: ls [-1lhtSr] [--sort=WORD] [PATTERN]" : "ls: " + error) << "\n";
     return false;
   }
   std::string pattern = options->operands.empty() ? "" : options->operands[0];
@@ -38,13 +42,15 @@ bool cmd_ls(ShellContext& ctx, const std::vector<std::string>& args) {
         ++dropped;
         continue;
       }
-      files.push_back({std::move(f.name), f.size, f.mtime});
+      files.push_back({std::move(f.name), f.size, f.mtime, std::move(f.image)});
     }
+    sort_listing(files, *order);
     if (dropped > 0) {
       std::cerr << "imgsh: warning: " << dropped << " name" << (dropped == 1 ? "" : "s")
                 << " from the server broke the name rules and " << (dropped == 1 ? "was" : "were") << " left out\n";
     }
-    std::cout << format_listing(files, *options, terminal);
+    std::cout << (options->long_format ? format_image_listing(files, options->human, locale_is_utf8())
+                                       : format_listing(files, *options, terminal));
     return std::to_string(files.size()) + (files.size() == 1 ? " file" : " files");
   });
 }
@@ -54,6 +60,7 @@ bool cmd_stat(ShellContext& ctx, const std::vector<std::string>& args) {
   return remote_op(ctx, "stat", name, [&] {
     check_remote_name(name);
     auto info = ctx.client.stat(name);
+    std::cout << format_file_facts(info, locale_is_utf8()) << std::flush;
     return std::to_string(info.size) + " bytes, modified " + format_time(info.mtime) + ", xxh3 " + info.xxh3;
   });
 }
@@ -94,8 +101,10 @@ constexpr int kMany = 1 << 16;
 
 const std::vector<Command>& command_table() {
   static const std::vector<Command> table = {
-      {"ls", {"list", "dir"}, Completion::remote, 0, 3, "ls [-1lh] [PATTERN]",
-       "list the stored images (names starting with PATTERN, or matching a glob); -l size and time, -h human sizes", cmd_ls},
+      {"ls", {"list", "dir"}, Completion::remote, 0, 6, "ls [-1lhtSr] [--sort=WORD] [PATTERN]",
+       "list the stored images (names starting with PATTERN, or matching a glob); -l size, time, dimensions and "
+       "format, -h human sizes; sorted by name, -t time, -S size, --sort=taken|pixels|name|time|size, -r reversed",
+       cmd_ls},
       {"get", {}, Completion::remote, 1, 2, "get REMOTE [LOCAL]",
        "download REMOTE (or every name a glob matches, into LOCAL if a directory); never overwrites a local file", cmd_get,
        Completion::local},
@@ -104,7 +113,8 @@ const std::vector<Command>& command_table() {
        "upload LOCAL (a .jpg, .jpeg or .png image; a glob uploads every match)", cmd_put,
        Completion::none},
       {"mput", {}, Completion::local, 1, kMany, "mput PATTERN...", "upload every local file the patterns match", cmd_mput},
-      {"stat", {}, Completion::remote, 1, 1, "stat NAME", "show the size and modification time of NAME", cmd_stat},
+      {"stat", {}, Completion::remote, 1, 1, "stat NAME",
+       "show the size, modification time, checksum and image facts (dimensions, depth, colour, EXIF) of NAME", cmd_stat},
       {"lls", {}, Completion::local, 0, 3, "lls [-1lh] [PATH]", "list a local directory (default: the current one)", cmd_lls},
       {"lcd", {}, Completion::local_dir, 0, 1, "lcd [DIR]", "change the local directory (default: home)", cmd_lcd},
       {"lpwd", {}, Completion::none, 0, 0, "lpwd", "print the local directory", cmd_lpwd},
