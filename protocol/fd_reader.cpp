@@ -9,10 +9,15 @@ namespace imgsh::proto {
 
 FdReader::FdReader(int fd, std::size_t buffer_bytes) : fd_(fd), buffer_(buffer_bytes) {}
 
+FdReader::FdReader(int fd, std::size_t buffer_bytes, std::uint64_t max_bytes)
+    : fd_(fd), buffer_(buffer_bytes), max_bytes_(max_bytes) {}
+
 bool FdReader::refill() {
   if (error_ != 0) return false;
+  if (file_offset_ >= max_bytes_) return false;
+  std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer_.size(), max_bytes_ - file_offset_));
   for (;;) {
-    ssize_t n = ::pread(fd_, buffer_.data(), buffer_.size(), static_cast<off_t>(file_offset_));
+    ssize_t n = ::pread(fd_, buffer_.data(), want, static_cast<off_t>(file_offset_));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       error_ = errno;

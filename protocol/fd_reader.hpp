@@ -12,6 +12,9 @@ namespace imgsh::proto {
 class FdReader {
  public:
   explicit FdReader(int fd, std::size_t buffer_bytes = 256 * 1024);
+  // Reads nothing at or beyond offset `max_bytes`: the file seems to end there (a header
+  // reader's bound, image_header.hpp).
+  FdReader(int fd, std::size_t buffer_bytes, std::uint64_t max_bytes);
 
   // The next bytes of the file, up to a buffer-full, valid until the next call; empty at
   // the end of the file or on a read error (then error() is the errno).
@@ -33,6 +36,7 @@ class FdReader {
   std::size_t end_ = 0;       // one past the last valid byte in buffer_
   std::uint64_t file_offset_ = 0;  // where the next pread starts
   std::uint64_t consumed_ = 0;
+  std::uint64_t max_bytes_ = UINT64_MAX;
   int error_ = 0;
 };
 

@@ -3,6 +3,7 @@
 // the file from offset 0 with pread and returns its facts or a problem whose message
 // does not yet name the file (check_image_file puts the name in front).
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "protocol/image_check.hpp"
@@ -13,6 +14,11 @@ namespace imgsh::proto {
 // image_thumbnail.hpp); without one the rows are decoded and dropped (validation).
 ImageCheck check_png(int fd, const ImageLimits& limits, RowSink* sink = nullptr);   // png_check.cpp, libspng
 ImageCheck check_jpeg(int fd, const ImageLimits& limits, RowSink* sink = nullptr);  // jpeg_check.cpp, libjpeg(-turbo)
+
+// The same decoders reading the header only (image_header.hpp): facts, or nullopt when the
+// header cannot be read within the first `max_bytes` of the file.
+std::optional<ImageFacts> read_png_header(int fd, std::size_t buffer_bytes, std::uint64_t max_bytes);
+std::optional<ImageFacts> read_jpeg_header(int fd, std::size_t buffer_bytes, std::uint64_t max_bytes);
 
 // Helpers shared by both: a refusal, and the two limit messages.
 ImageCheck refused(Errc code, std::string message);

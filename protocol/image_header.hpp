@@ -1,23 +1,29 @@
 #pragma once
-// The cheap check of a stored file's header (issue 13, item 3): the sniff plus a parse of
-// the first bytes — PNG: signature, then an IHDR chunk of 13 bytes with a valid CRC, a
-// non-zero size and a legal depth / colour type; JPEG: SOI, then a marker segment with a
-// length. No decoder runs: this is what a listing can afford for every name it returns.
-// Full validation is check_image_file's job (image_check.hpp).
-#include <cstddef>
+// An image's facts from its header alone (issue 13): what stat and list show for a stored
+// file, cheap enough to run for every name a listing returns. PNG: the signature, IHDR
+// (size, depth, colour type, interlace) and an eXIf chunk before the image data; JPEG:
+// the markers up to the first scan (frame header, EXIF APP1). Nothing is decoded; the
+// same libspng / libjpeg code as check_image_file (image_check.hpp) parses the header,
+// stopped early. Not a validation: a file cut after its header still has facts.
 #include <cstdint>
 #include <optional>
-#include <span>
-#include <string>
 #include <string_view>
+
+#include "protocol/image_facts.hpp"
 
 namespace imgsh::proto {
 
-// Bytes the check reads from offset 0 (a shorter file is judged on what it has).
-inline constexpr std::size_t kImageHeaderBytes = 33;
+struct HeaderLimits {
+  // Nothing at or beyond this offset is read: a header that has not ended by then gives
+  // no facts. JPEG APPn segments (EXIF, ICC, thumbnails) are at most 64 KiB each.
+  std::uint64_t max_bytes = 1024 * 1024;
+  // One pread of this much covers the headers of nearly every file.
+  std::size_t buffer_bytes = 16 * 1024;
+};
 
-// nullopt when the header is a plausible header of the kind `name` promises; otherwise
-// why not, for a person, starting with the name.
-std::optional<std::string> image_header_problem(std::string_view name, std::span<const std::uint8_t> head);
+// The facts of the file behind `fd` (read with pread from offset 0; the descriptor's
+// offset is neither used nor moved), or nullopt when it is not the image its `name`
+// promises or its header cannot be read within the limits. Never throws for bad content.
+std::optional<ImageFacts> read_image_header(int fd, std::string_view name, const HeaderLimits& limits = {});
 
 }  // namespace imgsh::proto

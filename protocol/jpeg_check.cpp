@@ -39,6 +39,7 @@ struct Decoder {
   FdReader* reader = nullptr;
   const ImageLimits* limits = nullptr;
   RowSink* sink = nullptr;          // wants the decoded rows (thumbnails); null: validation only
+  bool header_only = false;         // read_jpeg_header: stop after the frame header
   Errc code = Errc::not_an_image;
   std::string message;              // set before a longjmp
   std::vector<std::uint8_t> exif;   // the TIFF block of the first "Exif\0\0" APP1 segment
@@ -193,6 +194,7 @@ bool decode(Decoder& d, ImageFacts& facts) {
   facts.bit_depth = static_cast<std::uint8_t>(c.data_precision);
   facts.color = color_of(c.jpeg_color_space);
   facts.progressive = c.progressive_mode;
+  if (d.header_only) return true;
   // No std::string locals in this function: a longjmp back to its setjmp would skip
   // their destructors. Messages go straight into d.message.
   d.message = pixel_limit_problem(c.image_width, c.image_height, *d.limits);
@@ -238,13 +240,13 @@ bool decode(Decoder& d, ImageFacts& facts) {
   return true;
 }
 
-}  // namespace
-
-ImageCheck check_jpeg(int fd, const ImageLimits& limits, RowSink* sink) {
-  FdReader reader(fd);
+// Runs decode() over `reader`: all of it (rows to `sink` when given), or with
+// header_only up to the first scan.
+ImageCheck run_decoder(FdReader& reader, const ImageLimits& limits, bool header_only, RowSink* sink) {
   Decoder d;
   d.reader = &reader;
   d.limits = &limits;
+  d.header_only = header_only;
   d.sink = sink;
   d.cinfo.err = jpeg_std_error(&d.err);
   d.err.error_exit = error_exit;
@@ -265,6 +267,22 @@ ImageCheck check_jpeg(int fd, const ImageLimits& limits, RowSink* sink) {
   if (!ok) return refused(d.code, d.message);
   if (!d.exif.empty()) read_exif_facts(d.exif, result.facts);
   return result;
+}
+
+}  // namespace
+
+ImageCheck check_jpeg(int fd, const ImageLimits& limits, RowSink* sink) {
+  FdReader reader(fd);
+  return run_decoder(reader, limits, false, sink);
+}
+
+// jpeg_read_header reads the markers up to the first SOS (tables, APPn, the frame
+// header) and no entropy-coded data; the reader's bound stops a header that never ends.
+std::optional<ImageFacts> read_jpeg_header(int fd, std::size_t buffer_bytes, std::uint64_t max_bytes) {
+  FdReader reader(fd, buffer_bytes, max_bytes);
+  ImageCheck c = run_decoder(reader, ImageLimits{}, true, nullptr);
+  if (!c.ok()) return std::nullopt;
+  return c.facts;
 }
 
 }  // namespace imgsh::proto

@@ -127,6 +127,7 @@ Request parse_request(const nlohmann::json& header, std::uint64_t& id_out) {
 nlohmann::json to_json(const FileInfo& info) {
   json j = {{"name", info.name}, {"size", info.size}, {"mtime", info.mtime}};
   if (!info.xxh3.empty()) j["xxh3"] = info.xxh3;
+  if (info.image) j["image"] = to_json(*info.image);
   return j;
 }
 
@@ -137,6 +138,15 @@ FileInfo file_info_from_json(const nlohmann::json& j) {
   if (!m || !m->is_number_integer()) throw ProtocolError(Errc::bad_request, "field 'mtime' must be an integer");
   info.mtime = m->get<std::int64_t>();
   if (field(j, "xxh3")) info.xxh3 = need_xxh3(j);
+  // An optional extra: an object this reader does not understand (a format or colour
+  // model added later) is dropped, never a reason to refuse the whole entry.
+  if (const json* image = field(j, "image")) {
+    try {
+      info.image = image_facts_from_json(*image);
+    } catch (const ProtocolError&) {
+      info.image.reset();
+    }
+  }
   return info;
 }
 

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "protocol/error_code.hpp"
+#include "protocol/image_facts.hpp"
 
 namespace imgsh::proto {
 
@@ -87,6 +88,9 @@ struct FileInfo {
   std::uint64_t size = 0;
   std::int64_t mtime = 0;  // seconds since the epoch
   std::string xxh3{};      // stat and get replies: the content's checksum; empty in lists
+  // stat replies and list entries: the image's facts from its header; absent when the
+  // header cannot be read (or the reader does not understand the server's object).
+  std::optional<ImageFacts> image{};
 };
 
 nlohmann::json to_json(const FileInfo& info);

@@ -169,4 +169,31 @@ ImageCheck check_png(int fd, const ImageLimits& limits, RowSink* sink) {
   return ok;
 }
 
+// The signature and IHDR (width, height, depth, colour type, interlace), then the chunks
+// before the first IDAT for an eXIf; nothing is inflated. A file that ends, or reaches
+// the reader's bound, before the eXIf search is over still has its IHDR facts.
+std::optional<ImageFacts> read_png_header(int fd, std::size_t buffer_bytes, std::uint64_t max_bytes) {
+  std::unique_ptr<spng_ctx, SpngFree> ctx(spng_ctx_new(0));
+  if (!ctx) return std::nullopt;
+  Stream stream{FdReader(fd, buffer_bytes, max_bytes), {}};
+  spng_ctx* c = ctx.get();
+  int err = spng_set_chunk_limits(c, max_bytes, max_bytes);
+  if (!err) err = spng_set_png_stream(c, read_stream, &stream);
+  spng_ihdr ihdr{};
+  if (!err) err = spng_get_ihdr(c, &ihdr);
+  if (err) return std::nullopt;
+  ImageFacts facts;
+  facts.format = ImageKind::png;
+  facts.width = ihdr.width;
+  facts.height = ihdr.height;
+  facts.bit_depth = ihdr.bit_depth;
+  facts.color = color_of(ihdr);
+  facts.progressive = ihdr.interlace_method == SPNG_INTERLACE_ADAM7;
+  spng_exif exif{};
+  if (spng_get_exif(c, &exif) == 0 && exif.data) {
+    read_exif_facts({reinterpret_cast<const std::uint8_t*>(exif.data), exif.length}, facts);
+  }
+  return facts;
+}
+
 }  // namespace imgsh::proto

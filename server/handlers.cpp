@@ -36,6 +36,7 @@ asio::awaitable<Outcome> handle_bye(RequestContext& ctx, const proto::Bye&) {
 
 asio::awaitable<Outcome> handle_list(RequestContext& ctx, const proto::List& req) {
   Listing listing = co_await ctx.server.store.list(req.prefix, req.limit);
+  co_await ctx.server.store.add_image_facts(listing.files);
   Outcome outcome = succeeded(proto::list_reply(ctx.id, listing.files.size(), listing.truncated),
                               std::to_string(listing.files.size()) + " files" + (listing.truncated ? " (truncated)" : ""));
   outcome.body = proto::list_body(listing.files);

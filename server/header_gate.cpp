@@ -7,7 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "protocol/image_header.hpp"
+#include "protocol/header_check.hpp"
 #include "protocol/unique_fd.hpp"
 #include "server/log_text.hpp"
 

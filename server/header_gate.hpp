@@ -1,6 +1,6 @@
 #pragma once
 // Only images are served (issue 13, item 3): a file placed in the root by hand whose
-// first bytes are not a valid JPEG or PNG header (protocol/image_header.hpp) is neither
+// first bytes are not a valid JPEG or PNG header (protocol/header_check.hpp) is neither
 // listed nor served. The verdict costs one small pread per file and is cached in memory
 // (bounded, least recently used first), keyed like the checksum (inode, size, mtime,
 // ctime), so a changed file is judged again. A refused file is logged when it is judged,

@@ -19,6 +19,7 @@
 #include "server/file_sender.hpp"
 #include "server/header_gate.hpp"
 #include "server/image_validation.hpp"
+#include "server/regular_file.hpp"
 #include "server/root_claim.hpp"
 #include "server/root_entries.hpp"
 
@@ -46,41 +47,11 @@ void require_valid_name(const std::string& name) {
   if (auto problem = proto::check_name(name)) throw StoreError(problem->code, problem->message);
 }
 
-StoreError not_stored(const std::string& name) { return StoreError(Errc::not_found, name + ": no such file on the server"); }
-
-// Opens `name` for reading only if it is a regular file. O_PATH opens
-// nothing (a FIFO's blocked writer stays blocked, a device's driver is never
-// called); fstat says what it is; only then is that same inode opened for
-// reading, through /proc/self/fd. Without /proc, by name, and checked again
-// to be the same regular file. Throws not_found, internal.
-UniqueFd open_regular_file(int root_fd, const std::string& name) {
-  UniqueFd path_fd(::openat(root_fd, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
-  if (!path_fd) {
-    if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) throw not_stored(name);
-    throw StoreError(Errc::internal, errno_text(name + ": cannot open"));
-  }
-  struct stat before {};
-  if (::fstat(path_fd.get(), &before) != 0) throw StoreError(Errc::internal, errno_text(name + ": fstat"));
-  if (!S_ISREG(before.st_mode)) throw not_stored(name);  // a symlink, FIFO, device, socket, directory
-  std::string proc = "/proc/self/fd/" + std::to_string(path_fd.get());
-  UniqueFd fd(::open(proc.c_str(), O_RDONLY | O_NOCTTY | O_CLOEXEC));
-  if (!fd && errno == ENOENT) {
-    fd.reset(::openat(root_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
-  }
-  if (!fd) {
-    if (errno == ENOENT || errno == ELOOP) throw not_stored(name);
-    throw StoreError(Errc::internal, errno_text(name + ": cannot open"));
-  }
-  struct stat after {};
-  if (::fstat(fd.get(), &after) != 0) throw StoreError(Errc::internal, errno_text(name + ": fstat"));
-  if (!S_ISREG(after.st_mode) || after.st_dev != before.st_dev || after.st_ino != before.st_ino) throw not_stored(name);
-  return fd;
-}
-
 class LocalStoredFile final : public StoredFile {
  public:
   LocalStoredFile(UniqueFd fd, proto::FileInfo info) : fd_(std::move(fd)), info_(std::move(info)) {}
   const proto::FileInfo& info() const override { return info_; }
+  int fd() const { return fd_.get(); }
 
   asio::awaitable<void> send(proto::NetStream& stream, std::string_view head, bool more_follows) override {
     try {
@@ -184,7 +155,8 @@ class LocalUpload final : public UploadSink {
 class LocalDirStore final : public Storage {
  public:
   explicit LocalDirStore(const LocalStoreOptions& options)
-      : root_(options.root), fsync_(options.fsync), hashes_(options.checksums), thumbs_(options.thumbnails) {
+      : root_(options.root), fsync_(options.fsync), hashes_(options.checksums), thumbs_(options.thumbnails),
+        facts_(options.facts) {
     root_fd_.reset(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!root_fd_) throw std::runtime_error(errno_text("cannot open root " + root_.string()));
   }
@@ -215,7 +187,29 @@ class LocalDirStore final : public Storage {
 
   asio::awaitable<proto::FileInfo> stat(std::string name) const override {
     auto file = co_await open_file(name);
-    co_return file->info();
+    proto::FileInfo info = file->info();
+    struct stat st {};
+    if (::fstat(file->fd(), &st) == 0) {
+      std::vector<FactsRequest> one;
+      one.push_back({name, file_key(st)});
+      auto facts = co_await facts_.lookup(root_fd_.get(), std::move(one));
+      info.image = std::move(facts.front());
+    }
+    co_return info;
+  }
+
+  asio::awaitable<void> add_image_facts(std::vector<proto::FileInfo>& files) const override {
+    std::vector<FactsRequest> requests;
+    std::vector<std::size_t> at;  // the entry of each request (an entry gone meanwhile has none)
+    requests.reserve(files.size());
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      struct stat st {};
+      if (::fstatat(root_fd_.get(), files[i].name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) continue;
+      requests.push_back({files[i].name, file_key(st)});
+      at.push_back(i);
+    }
+    auto facts = co_await facts_.lookup(root_fd_.get(), std::move(requests));
+    for (std::size_t k = 0; k < facts.size(); ++k) files[at[k]].image = std::move(facts[k]);
   }
 
   asio::awaitable<std::unique_ptr<StoredFile>> open(std::string name) const override {
@@ -234,11 +228,13 @@ class LocalDirStore final : public Storage {
     hashes_.cancel();
     thumbs_.cancel();
     validator_.cancel();
+    facts_.cancel();
   }
   void join_work() const override {
     hashes_.join();
     thumbs_.join();
     validator_.join();
+    facts_.join();
   }
 
   asio::awaitable<void> check_upload(std::string name, std::uint64_t size) const override {
@@ -300,6 +296,7 @@ class LocalDirStore final : public Storage {
   mutable ThumbnailService thumbs_;
   mutable ImageValidator validator_;
   mutable HeaderGate gate_;  // only images are listed and served
+  mutable ImageFactsService facts_;
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "server/checksum_service.hpp"
+#include "server/image_facts_service.hpp"
 #include "server/storage.hpp"
 #include "server/thumbnail_service.hpp"
 
@@ -25,6 +26,7 @@ struct LocalStoreOptions {
   std::string node_id = "local";  // 1-64 of [A-Za-z0-9_-]; in temporaries' names
   ChecksumOptions checksums{};  // the pool that hashes files placed by hand, the memory cache
   ThumbnailOptions thumbnails{};  // the pool that makes thumbnails, their memory cache
+  FactsOptions facts{};         // the pool that reads image headers for stat and list, their cache
 };
 
 struct OpenedLocalStore {

@@ -8,7 +8,9 @@
 #include "protocol/names.hpp"
 #include "shell/command_table.hpp"
 #include "shell/file_commands.hpp"
+#include "shell/image_listing.hpp"
 #include "shell/listing.hpp"
+#include "shell/listing_sort.hpp"
 #include "shell/local_commands.hpp"
 #include "shell/local_paths.hpp"
 #include "shell/many_file_commands.hpp"
@@ -48,9 +50,11 @@ TransferFlags transfer_flags(const ParsedOptions& options) {
 
 bool cmd_ls(ShellContext& ctx, const std::vector<std::string>& args) {
   std::string error;
-  auto options = parse_listing_options(args, error);
+  std::vector<std::string> rest = args;
+  auto order = take_sort_options(rest, error);
+  auto options = order ? parse_listing_options(rest, error) : std::nullopt;
   if (!options || options->operands.size() > 1) {
-    std::cerr << "imgsh: " << (options ? "usage: ls [-1lh] [PATTERN]" : "ls: " + error) << "\n";
+    std::cerr << "imgsh: " << (options ? "usage: ls [-1lhtSr] [--sort=WORD] [PATTERN]" : "ls: " + error) << "\n";
     return false;
   }
   std::string pattern = options->operands.empty() ? "" : options->operands[0];
@@ -64,8 +68,9 @@ bool cmd_ls(ShellContext& ctx, const std::vector<std::string>& args) {
         ++dropped;
         continue;
       }
-      files.push_back({std::move(f.name), f.size, f.mtime});
+      files.push_back({std::move(f.name), f.size, f.mtime, std::move(f.image)});
     }
+    sort_listing(files, *order);
     if (dropped > 0) {
       std::cerr << "imgsh: warning: " << dropped << " name" << (dropped == 1 ? "" : "s")
                 << " from the server broke the name rules and " << (dropped == 1 ? "was" : "were") << " left out\n";
@@ -76,10 +81,15 @@ bool cmd_ls(ShellContext& ctx, const std::vector<std::string>& args) {
     }
     if (ctx.reporter.json()) {
       nlohmann::json entries = nlohmann::json::array();
-      for (const auto& f : files) entries.push_back({{"name", f.name}, {"size", f.size}, {"mtime", f.mtime}});
+      for (const auto& f : files) {
+        nlohmann::json entry = {{"name", f.name}, {"size", f.size}, {"mtime", f.mtime}};
+        if (f.image) entry["image"] = proto::to_json(*f.image);
+        entries.push_back(std::move(entry));
+      }
       ctx.reporter.attach("entries", std::move(entries));
     } else {
-      std::cout << format_listing(files, *options, terminal);
+      std::cout << (options->long_format ? format_image_listing(files, options->human, locale_is_utf8())
+                                         : format_listing(files, *options, terminal));
     }
     return std::to_string(files.size()) + (files.size() == 1 ? " file" : " files");
   });
@@ -94,14 +104,11 @@ bool cmd_stat(ShellContext& ctx, const std::vector<std::string>& words) {
       ctx.reporter.attach("size", info.size);
       ctx.reporter.attach("mtime", info.mtime);
       ctx.reporter.attach("xxh3", info.xxh3);
+      if (info.image) ctx.reporter.attach("image", proto::to_json(*info.image));
       return std::to_string(info.size) + " bytes";
     }
     // The fields are data (stdout); the report line (stderr) only says it worked.
-    std::cout << "name: " << proto::escape_for_display(info.name.empty() ? name : info.name) << "\n"
-              << "size: " << info.size << "\n"
-              << "modified: " << format_time(info.mtime) << "\n"
-              << "xxh3: " << proto::escape_for_display(info.xxh3) << "\n"
-              << std::flush;
+    std::cout << format_file_facts(info, locale_is_utf8()) << std::flush;
     return std::to_string(info.size) + " bytes";
   });
 }
@@ -167,8 +174,10 @@ constexpr int kMany = 1 << 16;
 
 const std::vector<Command>& command_table() {
   static const std::vector<Command> table = {
-      {"ls", {"list", "dir"}, Completion::remote, 0, 3, "ls [-1lh] [PATTERN]",
-       "list the stored images (names starting with PATTERN, or matching a glob); -l size and time, -h human sizes", cmd_ls},
+      {"ls", {"list", "dir"}, Completion::remote, 0, 6, "ls [-1lhtSr] [--sort=WORD] [PATTERN]",
+       "list the stored images (names starting with PATTERN, or matching a glob); -l size, time, dimensions and "
+       "format, -h human sizes; sorted by name, -t time, -S size, --sort=taken|pixels|name|time|size, -r reversed",
+       cmd_ls},
       {"get", {}, Completion::remote, 1, 2, "get [-pn] [--thumb EDGE] REMOTE [LOCAL|-]",
        "download REMOTE (or every name a glob matches, into LOCAL if a directory; - writes it to stdout); never "
        "overwrites a local file; -p keeps the modification time; -n skips a local file with the same content; "
@@ -182,8 +191,9 @@ const std::vector<Command>& command_table() {
        cmd_put, Completion::none, &kPutOptions},
       {"mput", {}, Completion::local, 1, kMany, "mput [-n] PATTERN...",
        "upload every local file the patterns match (-n as for put)", cmd_mput, std::nullopt, &kPutOptions},
-      {"stat", {}, Completion::remote, 1, 1, "stat NAME", "show the name, size, modification time and checksum of NAME",
-       cmd_stat, std::nullopt, &kNoOptions},
+      {"stat", {}, Completion::remote, 1, 1, "stat NAME",
+       "show the size, modification time, checksum and image facts (dimensions, depth, colour, EXIF) of NAME", cmd_stat,
+       std::nullopt, &kNoOptions},
       {"view", {}, Completion::remote, 1, 1, "view NAME|PATTERN",
        "draw NAME in the terminal, sized to it (a glob: a contact sheet of the matches, names under them)", cmd_view,
        std::nullopt, &kNoOptions},

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "protocol/image_facts.hpp"
+
 namespace imgsh::shell {
 
 struct ListingOptions {
@@ -22,6 +24,7 @@ struct ListedFile {
   std::string name;
   std::uint64_t size = 0;
   std::int64_t mtime = 0;
+  std::optional<proto::ImageFacts> image{};  // ls: the server's facts, when it sent them
 };
 
 // Everything printed for the files, each line ending in '\n'.

@@ -13,7 +13,7 @@ mkdir -p "$out/corpus" "$out/artifacts"
 
 cxx="${CLANGXX:-clang++-14}"
 flags=(-std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I"$src")
-sources=(error_code names image_sniff frame_codec messages checksum)
+sources=(error_code names image_sniff frame_codec messages image_facts checksum)
 binary="$out/fuzz_frames"
 newest_source="$(ls -t "$here/fuzz_frames.cpp" "$src"/protocol/*.cpp "$src"/protocol/*.hpp "$0" | head -1)"
 if [ ! -x "$binary" ] || [ "$newest_source" -nt "$binary" ]; then

@@ -151,8 +151,10 @@ class ShellCommandsTest(IntegrationTest):
         size = os.path.getsize(big)
         line = [l for l in res.stdout.splitlines() if l.endswith(" big.png") and "ok" not in l]
         self.assertEqual(len(line), 2, res.describe())
-        self.assertRegex(line[0], r"^\s*%d  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d  big\.png$" % size)
-        self.assertRegex(line[1], r"^\s*1\.\d MiB  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d  big\.png$")
+        # Size with thousands separators, time to the minute, dimensions, format (issue 13).
+        self.assertRegex(line[0], r"^\s*%s  \d{4}-\d\d-\d\d \d\d:\d\d  700[x\u00d7]700  PNG +big\.png$"
+                         % re.escape("{:,}".format(size)))
+        self.assertRegex(line[1], r"^\s*1\.\d MiB  \d{4}-\d\d-\d\d \d\d:\d\d  700[x\u00d7]700  PNG +big\.png$")
 
     def test_ls_unknown_option(self):
         res = self.imgsh(self.server.addr, "ls", "-z")

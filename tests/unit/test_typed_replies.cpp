@@ -96,6 +96,43 @@ TEST(TypedFileReply, MalformedFieldsAreBadFrameAndSayWhich) {
   }
 }
 
+TEST(TypedFileReply, ImageFactsTravelUnderImage) {
+  FileInfo info{"cat.jpg", 48213, 1763700000, kXxh3};
+  ImageFacts facts;
+  facts.format = ImageKind::jpeg;
+  facts.width = 720;
+  facts.height = 477;
+  facts.bit_depth = 8;
+  facts.color = ColorModel::ycbcr;
+  facts.orientation = 6;
+  facts.capture_time = "2026-12-03T07:50:00";
+  info.image = facts;
+  json h = file_info_reply(3, info);
+  EXPECT_EQ(h["image"], to_json(facts));
+  FileInfo back = parse_file_info_reply(parse_reply(through_the_wire(h)));
+  ASSERT_TRUE(back.image);
+  EXPECT_EQ(*back.image, facts);
+  // In a list body too; an entry without facts has no "image" key at all.
+  std::vector<FileInfo> entries = parse_list_body(list_body({info, FileInfo{"junk.png", 5, 1}}));
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].image, facts);
+  EXPECT_FALSE(entries[1].image);
+  EXPECT_FALSE(to_json(FileInfo{"junk.png", 5, 1}).contains("image"));
+}
+
+// A later server may add a format or colour model: the entry stays, its facts are dropped.
+TEST(TypedFileReply, ImageObjectNotUnderstoodIsDroppedNotFatal) {
+  for (std::string_view text : {
+           R"({"id":3,"status":"ok","name":"a.png","size":1,"mtime":2,"image":{"format":"webp","width":1,"height":1,"bit_depth":8,"color":"rgb","progressive":false}})",
+           R"({"id":3,"status":"ok","name":"a.png","size":1,"mtime":2,"image":"png"})",
+           R"({"id":3,"status":"ok","name":"a.png","size":1,"mtime":2,"image":{"format":"png","width":-1}})",
+       }) {
+    FileInfo back = parse_file_info_reply(parse_reply(wire(text)));
+    EXPECT_EQ(back.name, "a.png") << text;
+    EXPECT_FALSE(back.image) << text;
+  }
+}
+
 // ---------------------------------------------------------------- list
 
 TEST(TypedList, BuilderWireFormAndBack) {
