@@ -46,6 +46,8 @@ struct OpName {
   std::string_view operator()(const Bye&) const { return "bye"; }
   std::string_view operator()(const Checksum&) const { return "checksum"; }
   std::string_view operator()(const Ping&) const { return "ping"; }
+  std::string_view operator()(const Delete&) const { return "delete"; }
+  std::string_view operator()(const Rename&) const { return "rename"; }
 };
 
 struct HeaderFields {
@@ -69,6 +71,11 @@ struct HeaderFields {
   void operator()(const Bye&) const {}
   void operator()(const Checksum& r) const { h["xxh3"] = r.xxh3; }
   void operator()(const Ping&) const {}
+  void operator()(const Delete& r) const { h["name"] = r.name; }
+  void operator()(const Rename& r) const {
+    h["name"] = r.name;
+    h["new_name"] = r.new_name;
+  }
 };
 
 }  // namespace
@@ -107,6 +114,10 @@ Request parse_request(const nlohmann::json& header, std::uint64_t& id_out) {
     r.body = Checksum{need_xxh3(header)};
   } else if (op == "ping") {
     r.body = Ping{};
+  } else if (op == "delete") {
+    r.body = Delete{need_string(header, "name")};
+  } else if (op == "rename") {
+    r.body = Rename{need_string(header, "name"), need_string(header, "new_name")};
   } else {
     if (op.size() > 64) op = op.substr(0, 64) + "...";
     throw ProtocolError(Errc::unknown_op, "unknown op '" + op + "'");

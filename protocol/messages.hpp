@@ -50,7 +50,17 @@ struct Checksum {
 // number of open sessions, so a load balancer's probe is one frame each way.
 struct Ping {};
 
-using RequestBody = std::variant<Hello, List, Stat, Get, Put, Data, Bye, Checksum, Ping>;
+// Removes a stored file; renames one to a name not stored yet (never
+// replaces). Both need rwd rights (PROTOCOL.md, section 3).
+struct Delete {
+  std::string name;
+};
+struct Rename {
+  std::string name;
+  std::string new_name;
+};
+
+using RequestBody = std::variant<Hello, List, Stat, Get, Put, Data, Bye, Checksum, Ping, Delete, Rename>;
 
 struct Request {
   std::uint64_t id = 0;

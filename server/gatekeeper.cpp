@@ -19,8 +19,8 @@ std::shared_ptr<const TokenStore> Gatekeeper::current() const {
   return tokens_;
 }
 
-asio::awaitable<Rights> Gatekeeper::admit(const std::string& token, const asio::ip::address& peer) {
-  if (!needs_token_) co_return Rights::read_write;
+asio::awaitable<Rights> Gatekeeper::admit(const std::string& token, const asio::ip::address& peer, Rights open_rights) {
+  if (!needs_token_) co_return open_rights;
   std::optional<Rights> rights = current()->lookup(token);
   if (rights && !token.empty()) {
     throttle_.success(peer);

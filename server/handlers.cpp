@@ -14,7 +14,8 @@ asio::awaitable<Outcome> handle_hello(RequestContext& ctx, const proto::Hello& r
                                                " is not supported; this server speaks version 1");
   }
   Gatekeeper* gate = ctx.server.gate;
-  Rights rights = gate ? co_await gate->admit(req.token, ctx.peer_address) : Rights::read_write;
+  Rights open_rights = ctx.server.options.allow_delete ? Rights::read_write_delete : Rights::read_write;
+  Rights rights = gate ? co_await gate->admit(req.token, ctx.peer_address, open_rights) : open_rights;
   const ServerOptions& options = ctx.server.options;
   proto::Limits limits{options.max_file_size, options.inline_put_max, proto::kMaxHeaderLen};
   std::string token_note = gate ? std::string(" (") + std::string(to_string(rights)) + " token)" : "";

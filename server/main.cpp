@@ -118,6 +118,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--tokens", options.tokens, "require a token from FILE in every hello (see: imgsrv token add)")
       ->type_name("FILE");
+  app.add_flag("--allow-delete", options.allow_delete,
+               "without --tokens: let every client delete and rename stored files (with tokens, rwd tokens may)");
   TokenAddCommand token_add(app);
   try {
     app.parse(argc, argv);

@@ -8,6 +8,7 @@
 
 #include "protocol/frame_stream.hpp"
 #include "protocol/net_stream.hpp"
+#include "server/client_identity.hpp"
 #include "server/gatekeeper.hpp"
 #include "server/server_options.hpp"
 #include "server/storage.hpp"
@@ -32,6 +33,7 @@ struct RequestContext {
   asio::ip::address peer_address;
   std::uint64_t id;        // the request's id, echoed in its reply
   std::uint64_t body_len;  // of the request frame
+  ClientIdentity who{};    // for the log of deletes and renames
 };
 
 }  // namespace imgsh::server

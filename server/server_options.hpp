@@ -34,6 +34,7 @@ struct ServerOptions {
   std::filesystem::path tls_key;
   std::string tls_min = "1.3";     // or "1.2"
   std::filesystem::path tokens;    // empty: no token needed
+  bool allow_delete = false;       // without tokens: every client may delete and rename (rwd)
 };
 
 }  // namespace imgsh::server

@@ -1,5 +1,5 @@
 #pragma once
-// `imgsrv token add [--ro] --tokens FILE`: the CLI11 subcommand that makes a
+// `imgsrv token add [--ro|--rwd] --tokens FILE`: the CLI11 subcommand that makes a
 // token, stores its hash and prints it once.
 #include <filesystem>
 
@@ -18,6 +18,7 @@ class TokenAddCommand {
   CLI::App* add_ = nullptr;
   std::filesystem::path file_;
   bool read_only_ = false;
+  bool delete_too_ = false;  // --rwd
 };
 
 }  // namespace imgsh::server

@@ -75,7 +75,17 @@ std::string utc_now() {
 
 }  // namespace
 
-std::string_view to_string(Rights rights) { return rights == Rights::read_only ? "ro" : "rw"; }
+std::string_view to_string(Rights rights) {
+  switch (rights) {
+    case Rights::read_only:
+      return "ro";
+    case Rights::read_write:
+      return "rw";
+    case Rights::read_write_delete:
+      return "rwd";
+  }
+  return "?";
+}
 
 TokenStore TokenStore::load(const std::filesystem::path& file) {
   std::ifstream in(file);
@@ -99,8 +109,10 @@ TokenStore TokenStore::load(const std::filesystem::path& file) {
       entry.rights = Rights::read_write;
     } else if (rights_text == "ro") {
       entry.rights = Rights::read_only;
+    } else if (rights_text == "rwd") {
+      entry.rights = Rights::read_write_delete;
     } else {
-      throw std::runtime_error(where() + ": rights must be rw or ro");
+      throw std::runtime_error(where() + ": rights must be ro, rw or rwd");
     }
     store.entries_.push_back(entry);
   }

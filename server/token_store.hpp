@@ -3,7 +3,9 @@
 // only SHA-256 hashes of tokens, never a token itself:
 //
 //   # comment
-//   <64 hex digits: SHA-256 of the token> <rw|ro> [# note]
+//   <64 hex digits: SHA-256 of the token> <ro|rw|rwd> [# note]
+//
+// ro < rw < rwd: rw adds put, rwd adds delete and rename.
 #include <array>
 #include <cstdint>
 #include <filesystem>
@@ -14,7 +16,7 @@
 
 namespace imgsh::server {
 
-enum class Rights { read_only, read_write };
+enum class Rights { read_only, read_write, read_write_delete };
 
 class TokenStore {
  public:

@@ -97,6 +97,9 @@ class Client {
   // Inline when size <= limits().inline_put_max, else announced first.
   proto::FileInfo put(const std::string& name, int in_fd, std::uint64_t size, const ProgressFn& progress = {});
   void bye();
+  // Need rwd rights (client_removals.cpp). rename never replaces: exists.
+  void remove(const std::string& name);
+  proto::FileInfo rename(const std::string& name, const std::string& new_name);
 
   // Many files over the window: requests go out ahead of earlier replies, so
   // small files pay no round trip each. After a failure that breaks the

@@ -6,6 +6,7 @@
 
 #include "protocol/names.hpp"
 #include "shell/command_table.hpp"
+#include "shell/delete_commands.hpp"
 #include "shell/file_commands.hpp"
 #include "shell/listing.hpp"
 #include "shell/local_commands.hpp"
@@ -88,6 +89,9 @@ bool cmd_put(ShellContext& ctx, const std::vector<std::string>& args) {
 
 bool cmd_mput(ShellContext& ctx, const std::vector<std::string>& args) { return put_files(ctx, args); }
 
+bool cmd_rm(ShellContext& ctx, const std::vector<std::string>& args) { return remove_files(ctx, args); }
+bool cmd_rename(ShellContext& ctx, const std::vector<std::string>& args) { return rename_file(ctx, args[0], args[1]); }
+
 constexpr int kMany = 1 << 16;
 
 }  // namespace
@@ -105,6 +109,11 @@ const std::vector<Command>& command_table() {
        Completion::none},
       {"mput", {}, Completion::local, 1, kMany, "mput PATTERN...", "upload every local file the patterns match", cmd_mput},
       {"stat", {}, Completion::remote, 1, 1, "stat NAME", "show the size and modification time of NAME", cmd_stat},
+      {"rm", {"delete"}, Completion::remote, 1, kMany, "rm NAME|PATTERN...",
+       "delete stored images (each name, or every name a glob matches); needs an rwd token or --allow-delete", cmd_rm},
+      {"rename", {}, Completion::remote, 2, 2, "rename OLD NEW",
+       "give a stored image a new name of the same kind; never replaces one; needs an rwd token or --allow-delete",
+       cmd_rename},
       {"lls", {}, Completion::local, 0, 3, "lls [-1lh] [PATH]", "list a local directory (default: the current one)", cmd_lls},
       {"lcd", {}, Completion::local_dir, 0, 1, "lcd [DIR]", "change the local directory (default: home)", cmd_lcd},
       {"lpwd", {}, Completion::none, 0, 0, "lpwd", "print the local directory", cmd_lpwd},
