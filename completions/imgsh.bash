@@ -10,7 +10,7 @@
 # The option lists follow `imgsh --help`, `imgsrv --help` and `imgsrv token add --help`
 # (tests/integration/test_completions.py fails when one is missing here).
 
-_imgsh_commands="ls get mget put mput stat view lls lcd lpwd progress version help quit"
+_imgsh_commands="ls get mget put mput stat view lls lcd lpwd progress version help quit rm rename"
 
 _imgsh_targets() {
     local file="${XDG_STATE_HOME:-$HOME/.local/state}/imgsh/targets"
@@ -84,7 +84,7 @@ _imgsh() {
         return
     fi
     case $command in
-        get|mget|stat|view|ls|list|dir)
+        get|mget|stat|view|ls|list|dir|rm|delete|rename)
             local IFS=$'\n'
             COMPREPLY=($(command timeout 3 "${words[0]}" -q "${connection[@]}" "$target" ls -1 "$cur" 2>/dev/null))
             compopt -o filenames 2>/dev/null  # names with spaces come back escaped
@@ -108,8 +108,8 @@ _imgsrv() {
     fi
     local options="-h --help --version --root --bind --log-level --max-file-size --max-sessions --max-sessions-per-address --hello-timeout
         --inline-put-max --threads --header-timeout --idle-timeout --body-timeout --no-fsync --max-pixels
-        --shared-root --node-id --tls-cert --tls-key --tls-min --tokens --config --check-config --grace-period --log-format"
-    local token_add_options="-h --help --ro --label --tokens"
+        --shared-root --node-id --tls-cert --tls-key --tls-min --tokens --config --check-config --grace-period --log-format --allow-delete"
+    local token_add_options="-h --help --ro --rwd --label --tokens"
 
     case $prev in
         --root) COMPREPLY=($(compgen -d -- "$cur")); return ;;

@@ -79,7 +79,7 @@ function __imgsh_tls_targets
     end
 end
 
-set -l __imgsh_commands ls get mget put mput stat view lls lcd lpwd progress version help quit
+set -l __imgsh_commands ls get mget put mput stat view lls lcd lpwd progress version help quit rm rename
 
 complete -c imgsh -f
 complete -c imgsh -s h -l help -d 'show help and exit'
@@ -98,7 +98,7 @@ complete -c imgsh -l timeout -x -d 'give up when ls or stat gets no reply within
 complete -c imgsh -n __imgsh_needs_target -a '(__imgsh_targets)' -d 'past target'
 complete -c imgsh -n __imgsh_needs_target -a '(__imgsh_tls_targets)' -d 'past target, with TLS'
 complete -c imgsh -n __imgsh_needs_command -a "$__imgsh_commands"
-complete -c imgsh -n '__imgsh_command_is get mget stat view ls list dir' -a '(__imgsh_remote_names)'
+complete -c imgsh -n '__imgsh_command_is get mget stat view ls list dir rm delete rename' -a '(__imgsh_remote_names)'
 complete -c imgsh -n '__imgsh_command_is put mput lls lcd' -F
 complete -c imgsh -n '__imgsh_command_is help' -a "$__imgsh_commands"
 
@@ -177,3 +177,5 @@ complete -c imgsrv -n __imgsrv_token_add -l ro -d 'the token may list, stat and 
 complete -c imgsrv -n __imgsrv_token_add -l label -x -d 'a unique name for the token'
 complete -c imgsrv -n __imgsrv_needs_token_command -a list -d 'show the tokens of FILE'
 complete -c imgsrv -n __imgsrv_needs_token_command -a revoke -d 'remove a token from FILE'
+complete -c imgsrv -n __imgsrv_token_add -l rwd -d 'the token may also delete and rename stored files'
+complete -c imgsrv -n __imgsrv_not_token -l allow-delete -d 'without --tokens: let every client delete and rename'

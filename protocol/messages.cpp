@@ -47,6 +47,8 @@ struct OpName {
   std::string_view operator()(const Checksum&) const { return "checksum"; }
   std::string_view operator()(const Ping&) const { return "ping"; }
   std::string_view operator()(const Thumb&) const { return "thumb"; }
+  std::string_view operator()(const Delete&) const { return "delete"; }
+  std::string_view operator()(const Rename&) const { return "rename"; }
 };
 
 struct HeaderFields {
@@ -73,6 +75,10 @@ struct HeaderFields {
   void operator()(const Thumb& r) const {
     h["name"] = r.name;
     h["edge"] = r.edge;
+  void operator()(const Delete& r) const { h["name"] = r.name; }
+  void operator()(const Rename& r) const {
+    h["name"] = r.name;
+    h["new_name"] = r.new_name;
   }
 };
 
@@ -117,6 +123,10 @@ Request parse_request(const nlohmann::json& header, std::uint64_t& id_out) {
     std::uint64_t edge = need_uint(header, "edge");
     if (auto problem = thumb_edge_problem(edge); !problem.empty()) throw ProtocolError(Errc::bad_request, problem);
     r.body = Thumb{std::move(name), static_cast<std::uint32_t>(edge)};
+  } else if (op == "delete") {
+    r.body = Delete{need_string(header, "name")};
+  } else if (op == "rename") {
+    r.body = Rename{need_string(header, "name"), need_string(header, "new_name")};
   } else {
     if (op.size() > 64) op = op.substr(0, 64) + "...";
     throw ProtocolError(Errc::unknown_op, "unknown op '" + op + "'");

@@ -61,7 +61,18 @@ struct Thumb {
 // Empty when `edge` is in kThumbEdgeMin..kThumbEdgeMax, else the bad_request message.
 std::string thumb_edge_problem(std::uint64_t edge);
 
-using RequestBody = std::variant<Hello, List, Stat, Get, Put, Data, Bye, Checksum, Ping, Thumb>;
+
+// Removes a stored file; renames one to a name not stored yet (never
+// replaces). Both need rwd rights (PROTOCOL.md, section 3).
+struct Delete {
+  std::string name;
+};
+struct Rename {
+  std::string name;
+  std::string new_name;
+};
+
+using RequestBody = std::variant<Hello, List, Stat, Get, Put, Data, Bye, Checksum, Ping, Thumb, Delete, Rename>;
 
 struct Request {
   std::uint64_t id = 0;

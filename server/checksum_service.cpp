@@ -142,6 +142,11 @@ void ChecksumService::finish(const std::shared_ptr<Job>& job, std::exception_ptr
   for (auto& w : waiters) w(error, xxh3);
 }
 
+std::optional<std::string> ChecksumService::known(int fd, const struct stat& st) {
+  if (auto cached = xattr_checksum(fd, st)) return cached;
+  return memory_.find(file_key(st));
+}
+
 void ChecksumService::remember(int fd, std::string_view xxh3) {
   Recorded recorded = record_checksum(fd, xxh3);
   if (!recorded.in_xattr) memory_.put(recorded.key, std::string(xxh3));

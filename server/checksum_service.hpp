@@ -43,6 +43,9 @@ class ChecksumService {
   asio::awaitable<std::string> checksum(int fd, const struct stat& st, std::string name);
   // Keeps `xxh3`, already verified, as the checksum of `fd` as it is now (after a put).
   void remember(int fd, std::string_view xxh3);
+  // The checksum already known for `fd` as `st` describes it (xattr or
+  // memory), without hashing; kept across a rename by remember().
+  std::optional<std::string> known(int fd, const struct stat& st);
 
   void cancel();  // never blocks
   void join();    // after cancel(): waits for the workers (each at most one chunk)

@@ -19,8 +19,9 @@ std::shared_ptr<const TokenStore> Gatekeeper::current() const {
   return tokens_;
 }
 
-asio::awaitable<TokenGrant> Gatekeeper::admit(const std::string& token, const asio::ip::address& peer) {
-  if (!needs_token_) co_return TokenGrant{Rights::read_write, ""};
+asio::awaitable<TokenGrant> Gatekeeper::admit(const std::string& token, const asio::ip::address& peer,
+                                             Rights open_rights) {
+  if (!needs_token_) co_return TokenGrant{open_rights, ""};
   std::optional<TokenGrant> grant = current()->grant(token);
   if (grant && !token.empty()) {
     throttle_.success(peer);

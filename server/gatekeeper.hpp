@@ -24,7 +24,9 @@ class Gatekeeper {
   void replace(TokenStore tokens);
   // The rights `token` grants. A missing or unknown token is refused with
   // ProtocolError(unauthorized), after the throttle's delay for `peer`.
-  asio::awaitable<TokenGrant> admit(const std::string& token, const asio::ip::address& peer);
+  // Without tokens everyone gets `open_rights` (rw, or rwd with --allow-delete).
+  asio::awaitable<TokenGrant> admit(const std::string& token, const asio::ip::address& peer,
+                                    Rights open_rights = Rights::read_write);
 
  private:
   std::shared_ptr<const TokenStore> current() const;

@@ -14,9 +14,10 @@ asio::awaitable<Outcome> handle_hello(RequestContext& ctx, const proto::Hello& r
                                                " is not supported; this server speaks version 1");
   }
   Gatekeeper* gate = ctx.server.gate;
+  Rights open_rights = ctx.server.options.allow_delete ? Rights::read_write_delete : Rights::read_write;
   // Not `gate ? co_await ... : ...`: g++ 12 destroys such a temporary twice.
-  TokenGrant grant{Rights::read_write, ""};
-  if (gate) grant = co_await gate->admit(req.token, ctx.peer_address);
+  TokenGrant grant{open_rights, ""};
+  if (gate) grant = co_await gate->admit(req.token, ctx.peer_address, open_rights);
   Rights rights = grant.rights;
   const ServerOptions& options = ctx.server.options;
   proto::Limits limits{options.max_file_size, options.inline_put_max, proto::kMaxHeaderLen};

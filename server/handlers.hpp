@@ -18,5 +18,8 @@ asio::awaitable<Outcome> handle_stat(RequestContext& ctx, const proto::Stat& req
 asio::awaitable<Outcome> handle_get(RequestContext& ctx, const proto::Get& req);
 asio::awaitable<Outcome> handle_ping(RequestContext& ctx, const proto::Ping& req);
 asio::awaitable<Outcome> handle_thumb(RequestContext& ctx, const proto::Thumb& req);  // thumb_handler.cpp
+// delete_handlers.cpp
+asio::awaitable<Outcome> handle_delete(RequestContext& ctx, const proto::Delete& req);
+asio::awaitable<Outcome> handle_rename(RequestContext& ctx, const proto::Rename& req);
 
 }  // namespace imgsh::server

@@ -16,6 +16,7 @@
 #include "protocol/names.hpp"
 #include "protocol/unique_fd.hpp"
 #include "server/checksum_service.hpp"
+#include "server/exclusive_rename.hpp"
 #include "server/file_sender.hpp"
 #include "server/header_gate.hpp"
 #include "server/image_validation.hpp"
@@ -114,18 +115,11 @@ class LocalUpload final : public UploadSink {
     if (fsync_ && ::fsync(fd_.get()) != 0) {
       throw StoreError(errno == ENOSPC ? Errc::no_space : Errc::internal, errno_text(name_ + ": fsync"));
     }
-    // RENAME_NOREPLACE fails with EEXIST if the name appeared meanwhile: of two
-    // racing uploads exactly one wins. Filesystems without it (FUSE, CephFS
-    // via ceph-fuse: EINVAL) get linkat, which is just as exclusive; never a
-    // plain rename, which would replace. A crash between linkat and unlink
-    // leaves a second link under the temporary's name: the sweep removes it.
-    int rc = ::renameat2(root_fd_, temp_name_.c_str(), root_fd_, name_.c_str(), RENAME_NOREPLACE);
-    if (rc != 0 && (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
-      rc = ::linkat(root_fd_, temp_name_.c_str(), root_fd_, name_.c_str(), 0);
-      if (rc == 0) ::unlinkat(root_fd_, temp_name_.c_str(), 0);
-    }
-    if (rc != 0) {
-      if (errno == EEXIST) throw StoreError(Errc::exists, name_ + ": already exists on the server");
+    // Fails with EEXIST if the name appeared meanwhile: of two racing
+    // uploads exactly one wins (exclusive_rename.hpp).
+    if (int err = rename_exclusive(root_fd_, temp_name_.c_str(), name_.c_str()); err != 0) {
+      if (err == EEXIST) throw StoreError(Errc::exists, name_ + ": already exists on the server");
+      errno = err;
       throw StoreError(Errc::internal, errno_text(name_ + ": cannot publish"));
     }
     done_ = true;
@@ -216,6 +210,44 @@ class LocalDirStore final : public Storage {
     co_return co_await open_file(name);
   }
 
+  asio::awaitable<void> remove(std::string name) const override {
+    require_valid_name(name);
+    require_regular_entry(name);
+    if (::unlinkat(root_fd_.get(), name.c_str(), 0) != 0) {
+      if (errno == ENOENT) throw not_stored(name);
+      throw StoreError(Errc::internal, errno_text(name + ": cannot delete"));
+    }
+    if (fsync_) ::fsync(root_fd_.get());
+    co_return;
+  }
+
+  asio::awaitable<proto::FileInfo> rename(std::string from, std::string to) const override {
+    require_valid_name(from);
+    require_valid_name(to);
+    if (proto::kind_from_extension(from) != proto::kind_from_extension(to)) {
+      throw StoreError(Errc::not_an_image, to + ": promises another image kind than " + from + " holds");
+    }
+    UniqueFd fd = open_regular_file(root_fd_.get(), from);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) throw StoreError(Errc::internal, errno_text(from + ": fstat"));
+    std::optional<std::string> xxh3 = hashes_.known(fd.get(), st);
+    if (int err = rename_exclusive(root_fd_.get(), from.c_str(), to.c_str()); err != 0) {
+      if (err == EEXIST) throw StoreError(Errc::exists, to + ": already exists on the server");
+      if (err == ENOENT) throw not_stored(from);
+      errno = err;
+      throw StoreError(Errc::internal, errno_text(from + ": cannot rename"));
+    }
+    // The rename moved ctime, which voids the cached checksum: record it again
+    // rather than hash the whole file at the next get.
+    if (xxh3) hashes_.remember(fd.get(), *xxh3);
+    if (fsync_) ::fsync(root_fd_.get());
+    if (::fstat(fd.get(), &st) != 0) throw StoreError(Errc::internal, errno_text(to + ": fstat"));
+    proto::FileInfo info = info_from_stat(to, st);
+    info.xxh3 = xxh3.value_or("");
+    co_return info;
+  }
+
+
   asio::awaitable<std::shared_ptr<const proto::Thumbnail>> thumbnail(std::string name, std::uint32_t edge) const override {
     require_valid_name(name);
     UniqueFd fd = open_regular_file(root_fd_.get(), name);
@@ -268,6 +300,17 @@ class LocalDirStore final : public Storage {
     proto::FileInfo info = info_from_stat(name, st);
     info.xxh3 = co_await hashes_.checksum(fd.get(), st, name);
     co_return std::make_unique<LocalStoredFile>(std::move(fd), std::move(info));
+  }
+
+  // Only a regular file is a stored file: a directory, link, FIFO or device
+  // under an image name is not_found, and never removed.
+  void require_regular_entry(const std::string& name) const {
+    struct stat st {};
+    if (::fstatat(root_fd_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT || errno == ENOTDIR) throw not_stored(name);
+      throw StoreError(Errc::internal, errno_text(name));
+    }
+    if (!S_ISREG(st.st_mode)) throw not_stored(name);
   }
 
   // A valid name, not taken, and room for `size` bytes (statvfs).

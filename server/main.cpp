@@ -130,6 +130,8 @@ int main(int argc, char** argv) {
       ->type_name("N")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  app.add_flag("--allow-delete", options.allow_delete,
+               "without --tokens: let every client delete and rename stored files (with tokens, rwd tokens may)");
   TokenAddCommand token_add(app);
   imgsh::server::TokenListCommand token_list(token_add.group());
   imgsh::server::TokenRevokeCommand token_revoke(token_add.group());

@@ -28,10 +28,23 @@ constexpr OpRow kOps[] = {
     {"put", typed<proto::Put, handle_put>, true, true, OpPhase::open},
     {"ping", typed<proto::Ping, handle_ping>, false, false, OpPhase::any},
     {"thumb", typed<proto::Thumb, handle_thumb>, false, false, OpPhase::open},
+    {.op = "delete", .handler = typed<proto::Delete, handle_delete>, .writes = true, .deletes = true},
+    {.op = "rename", .handler = typed<proto::Rename, handle_rename>, .writes = true, .deletes = true},
     // These two only ever come inside a put exchange (put_exchange.cpp reads them).
     {"data", nullptr, false, true, OpPhase::open, "a data frame must follow a put announcement and its continue reply"},
     {"checksum", nullptr, false, false, OpPhase::open, "a checksum frame must follow a put body"},
 };
+
+// Why a session without rwd rights may not delete or rename.
+ProtocolError delete_refused(const OpRow& row, const SessionView& session) {
+  std::string op(row.op);
+  if (!session.token_rights) {
+    return ProtocolError(Errc::forbidden, op + " is off on this server: it takes no tokens and was not started with "
+                                               "--allow-delete");
+  }
+  return ProtocolError(Errc::forbidden, "this token has " + std::string(to_string(session.rights)) + " rights: " + op +
+                                            " needs a token with rwd rights");
+}
 
 }  // namespace
 
@@ -51,6 +64,7 @@ std::optional<ProtocolError> request_permitted(const OpRow& row, const SessionVi
   if (session.hello_done && row.phase == OpPhase::opening) return ProtocolError(Errc::bad_request, "hello was already sent");
   if (!row.handler) return ProtocolError(Errc::bad_request, std::string(row.out_of_place));
   if (!row.takes_body && body_len != 0) return ProtocolError(Errc::bad_request, std::string(row.op) + " takes no body");
+  if (row.deletes && session.rights != Rights::read_write_delete) return delete_refused(row, session);
   if (row.writes && session.rights == Rights::read_only) {
     return ProtocolError(Errc::forbidden, "this token is read-only (ro): " + std::string(row.op) +
                                               " needs a token with rw rights");

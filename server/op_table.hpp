@@ -34,6 +34,7 @@ struct OpRow {
   bool takes_body = false;           // the request frame may carry a body
   OpPhase phase = OpPhase::open;
   std::string_view out_of_place{};   // handler null: why the frame is refused on its own
+  bool deletes = false; // removes or renames a stored file: needs rwd rights
 };
 
 // Every row; one per request type of proto::RequestBody.
@@ -45,10 +46,14 @@ const OpRow& find_op(const proto::RequestBody& body);
 struct SessionView {
   bool hello_done = false;
   Rights rights = Rights::read_write;
+  // false: the server takes no tokens, and rights say whether it was started
+  // with --allow-delete (rwd) or not (rw)
+  bool token_rights = true;
 };
 
 // Whether `row`'s op may run now, with a body of `body_len` bytes; the
 // refusal (bad_request, forbidden) when not.
+// (ro < rw < rwd: writes need rw, deletes rwd.)
 std::optional<proto::ProtocolError> request_permitted(const OpRow& row, const SessionView& session,
                                                       std::uint64_t body_len);
 

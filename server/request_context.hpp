@@ -8,6 +8,7 @@
 
 #include "protocol/frame_stream.hpp"
 #include "protocol/net_stream.hpp"
+#include "server/client_identity.hpp"
 #include "server/gatekeeper.hpp"
 #include "server/server_options.hpp"
 #include "server/session_watchdog.hpp"
@@ -36,6 +37,7 @@ struct RequestContext {
   // The session's deadline keeper, for WatchdogHold while the server works for the
   // request (null in unit tests).
   SessionWatchdog* watchdog = nullptr;
+  ClientIdentity who{};    // for the log of deletes and renames
 };
 
 }  // namespace imgsh::server

@@ -39,6 +39,7 @@ struct ServerOptions {
   std::filesystem::path tokens;    // empty: no token needed
   // Width x height above which a put is refused too_large (image_check.hpp).
   std::uint64_t max_pixels = proto::ImageLimits{}.max_pixels;
+  bool allow_delete = false;       // without tokens: every client may delete and rename (rwd)
 };
 
 }  // namespace imgsh::server

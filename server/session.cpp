@@ -272,9 +272,11 @@ asio::awaitable<Outcome> Session::answer(const proto::FrameHead& head) {
   try {
     proto::Request request = proto::parse_request(head.header, id);
     const OpRow& row = find_op(request.body);
-    refusal = request_permitted(row, SessionView{hello_done_, rights_}, head.body_len);
+    bool token_rights = server_.gate && server_.gate->needs_token();
+    refusal = request_permitted(row, SessionView{hello_done_, rights_, token_rights}, head.body_len);
     if (!refusal) {
-      RequestContext ctx{socket_, reader_, server_, peer_address_, id, head.body_len, &watchdog_};
+      RequestContext ctx{socket_, reader_, server_, peer_address_, id, head.body_len, &watchdog_,
+                         {token_rights, rights_, token_label_}};
       co_return co_await row.handler(ctx, request.body);
     }
   } catch (const ProtocolError& e) {

@@ -83,6 +83,15 @@ class Storage {
   // cut to its limit), each from the file's header: cached, read off the I/O threads.
   // An entry whose facts cannot be had is left without. Never throws for one file.
   virtual asio::awaitable<void> add_image_facts(std::vector<proto::FileInfo>& /*files*/) const { co_return; }
+  // Removes a stored file (not_found; invalid_name for hidden names, so no
+  // temporary or lock can be named). A get already sending it completes with
+  // the old content.
+  virtual asio::awaitable<void> remove(std::string name) const = 0;
+  // Gives a stored file a new name, never replacing one: of two renames to
+  // one new name exactly one wins, the other gets exists. The new name must
+  // promise the same image kind (not_an_image otherwise). Returns the file's
+  // facts under its new name.
+  virtual asio::awaitable<proto::FileInfo> rename(std::string from, std::string to) const = 0;
   // Shutdown: stop whole-file work in progress (requests waiting on it get
   // busy) without blocking; then, once the I/O threads are done, wait for the
   // workers, so none of them posts to an io_context being destroyed.

@@ -14,12 +14,13 @@ TokenAddCommand::TokenAddCommand(CLI::App& app) {
   add_->add_option("--label", label_,
                    "a unique name for the token, shown by token list and in the log (default: its fingerprint)")
       ->type_name("NAME");
-  add_->add_flag("--ro", read_only_, "the token may list, stat and get, but not put");
+  CLI::Option* ro = add_->add_flag("--ro", read_only_, "the token may list, stat and get, but not put");
+  add_->add_flag("--rwd", delete_too_, "the token may also delete and rename stored files")->excludes(ro);
 }
 
 int TokenAddCommand::run() const {
   try {
-    Rights rights = read_only_ ? Rights::read_only : Rights::read_write;
+    Rights rights = read_only_ ? Rights::read_only : delete_too_ ? Rights::read_write_delete : Rights::read_write;
     std::string token = add_token(file_, rights, label_);
     std::printf("%s\n", token.c_str());
     std::fprintf(stderr, "imgsrv: added a %s token labelled %s to %s (only its hash is stored; this is the only time it is shown)\n",

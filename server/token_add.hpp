@@ -1,5 +1,5 @@
 #pragma once
-// `imgsrv token add [--label NAME] [--ro] --tokens FILE`: the CLI11 subcommand
+// `imgsrv token add [--label NAME] [--ro|--rwd] --tokens FILE`: the CLI11 subcommand
 // that makes a token, stores its hash and prints it once. It also makes the
 // `token` group that list and revoke join (group()).
 #include <string>
@@ -23,6 +23,7 @@ class TokenAddCommand {
   std::string label_;
   std::filesystem::path file_;
   bool read_only_ = false;
+  bool delete_too_ = false;  // --rwd
 };
 
 }  // namespace imgsh::server

@@ -88,7 +88,17 @@ std::string utc_now() {
 
 }  // namespace
 
-std::string_view to_string(Rights rights) { return rights == Rights::read_only ? "ro" : "rw"; }
+std::string_view to_string(Rights rights) {
+  switch (rights) {
+    case Rights::read_only:
+      return "ro";
+    case Rights::read_write:
+      return "rw";
+    case Rights::read_write_delete:
+      return "rwd";
+  }
+  return "?";
+}
 
 bool valid_token_label(std::string_view label) {
   if (label.empty() || label.size() > 64 || label.front() == '-') return false;
@@ -125,8 +135,10 @@ std::optional<TokenEntry> parse_token_line(std::string_view line, const std::str
     entry.rights = Rights::read_write;
   } else if (rights_text == "ro") {
     entry.rights = Rights::read_only;
+  } else if (rights_text == "rwd") {
+    entry.rights = Rights::read_write_delete;
   } else {
-    throw std::runtime_error(where + ": rights must be rw or ro");
+    throw std::runtime_error(where + ": rights must be ro, rw or rwd");
   }
   if (fields.size() > 4) throw std::runtime_error(where + ": expected <hash> <rights> [<label> [<date added>]]");
   if (fields.size() > 2) {

@@ -3,11 +3,13 @@
 // only SHA-256 hashes of tokens, never a token itself:
 //
 //   # comment
-//   <64 hex digits: SHA-256 of the token> <rights> [<label> [<date added>]] [# note]
+//   <64 hex digits: SHA-256 of the token> <ro|rw|rwd> [<label> [<date added>]] [# note]
 //
 // Files written before labels existed have only the hash and the rights; such
 // an entry's label is its fingerprint (and its date the `# added DATE` note
 // older versions wrote, if present).
+//
+// ro < rw < rwd: rw adds put, rwd adds delete and rename.
 #include <array>
 #include <cstdint>
 #include <filesystem>
@@ -18,7 +20,7 @@
 
 namespace imgsh::server {
 
-enum class Rights { read_only, read_write };
+enum class Rights { read_only, read_write, read_write_delete };
 
 // One line of a token file.
 struct TokenEntry {

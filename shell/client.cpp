@@ -13,33 +13,13 @@
 #include "protocol/checksum.hpp"
 #include "protocol/fd_io.hpp"
 #include "shell/protocol_trace.hpp"
+#include "shell/query_deadline.hpp"
 #include "shell/request_steps.hpp"
 
 namespace imgsh::shell {
 
 // (Coroutine call arguments are always lvalues in the client: g++ 12 can
 // destroy a temporary in a co_await expression twice.)
-
-namespace {
-
-// list and stat answer at once from a live server: they get the --timeout
-// deadline, unless a shorter one is set (completion's). Transfers have none:
-// their length depends on the file.
-class QueryDeadline {
- public:
-  QueryDeadline(BlockingBridge& bridge, std::chrono::milliseconds limit) : bridge_(bridge), saved_(bridge.reply_timeout()) {
-    if (limit.count() > 0 && (saved_.count() == 0 || limit < saved_)) bridge_.set_reply_timeout(limit);
-  }
-  ~QueryDeadline() { bridge_.set_reply_timeout(saved_); }
-  QueryDeadline(const QueryDeadline&) = delete;
-  QueryDeadline& operator=(const QueryDeadline&) = delete;
-
- private:
-  BlockingBridge& bridge_;
-  std::chrono::milliseconds saved_;
-};
-
-}  // namespace
 
 Listing Client::list(const std::string& prefix, std::uint64_t limit) {
   proto::RequestBody list = proto::List{prefix, limit};

@@ -105,6 +105,9 @@ class Client {
   };
   ThumbBytes thumb(const std::string& name, std::uint32_t edge);
   static constexpr std::uint64_t kMaxThumbBody = 8ull << 20;
+  // Need rwd rights (client_removals.cpp). rename never replaces: exists.
+  void remove(const std::string& name);
+  proto::FileInfo rename(const std::string& name, const std::string& new_name);
 
   // Many files over the window: requests go out ahead of earlier replies, so
   // small files pay no round trip each. After a failure that breaks the

@@ -7,6 +7,7 @@
 #include "protocol/display_text.hpp"
 #include "protocol/names.hpp"
 #include "shell/command_table.hpp"
+#include "shell/delete_commands.hpp"
 #include "shell/file_commands.hpp"
 #include "shell/image_listing.hpp"
 #include "shell/listing.hpp"
@@ -168,6 +169,9 @@ bool cmd_mput(ShellContext& ctx, const std::vector<std::string>& words) {
   return put_files(ctx, options.operands, transfer_flags(options));
 }
 
+bool cmd_rm(ShellContext& ctx, const std::vector<std::string>& args) { return remove_files(ctx, args); }
+bool cmd_rename(ShellContext& ctx, const std::vector<std::string>& args) { return rename_file(ctx, args[0], args[1]); }
+
 constexpr int kMany = 1 << 16;
 
 }  // namespace
@@ -197,6 +201,12 @@ const std::vector<Command>& command_table() {
       {"view", {}, Completion::remote, 1, 1, "view NAME|PATTERN",
        "draw NAME in the terminal, sized to it (a glob: a contact sheet of the matches, names under them)", cmd_view,
        std::nullopt, &kNoOptions},
+      {"rm", {"delete"}, Completion::remote, 1, kMany, "rm NAME|PATTERN...",
+       "delete stored images (each name, or every name a glob matches); needs an rwd token or --allow-delete", cmd_rm,
+       std::nullopt, &kNoOptions},
+      {"rename", {}, Completion::remote, 2, 2, "rename OLD NEW",
+       "give a stored image a new name of the same kind; never replaces one; needs an rwd token or --allow-delete",
+       cmd_rename, std::nullopt, &kNoOptions},
       {"lls", {}, Completion::local, 0, 3, "lls [-1lh] [PATH]", "list a local directory (default: the current one)", cmd_lls},
       {"lcd", {}, Completion::local_dir, 0, 1, "lcd [DIR]", "change the local directory (default: home)", cmd_lcd},
       {"lpwd", {}, Completion::none, 0, 0, "lpwd", "print the local directory", cmd_lpwd},

@@ -18,7 +18,7 @@ namespace {
 std::string_view hint_for_unknown(std::string_view word) {
   if (word == "cd" || word == "mkdir" || word == "rmdir") return "the store has no directories; lcd changes the local one";
   if (word == "pwd") return "the store has no directories; lpwd prints the local one";
-  if (word == "rm" || word == "del" || word == "delete" || word == "rename") return "imgsh never deletes or renames stored files";
+  if (word == "del" || word == "mv") return "rm deletes and rename renames a stored file";
   return "try help";
 }
 

@@ -105,6 +105,8 @@ class CompletionScriptTest(IntegrationTest):
         self.assertEqual(sorted(self.bash_complete("imgsh %s get ca" % addr)), ["car.png", "cat.png"])
         self.assertEqual(self.bash_complete("imgsh %s stat my" % addr), ["my dog.png"])
         self.assertEqual(self.bash_complete("imgsh %s get zz" % addr), [])
+        self.assertEqual(sorted(self.bash_complete("imgsh %s rm ca" % addr)), ["car.png", "cat.png"])
+        self.assertEqual(sorted(self.bash_complete("imgsh %s rename ca" % addr)), ["car.png", "cat.png"])
 
     @unittest.skipUnless(os.path.exists(BASH_COMPLETION), "bash-completion is not installed")
     def test_bash_completes_local_files_after_put(self):
@@ -124,7 +126,7 @@ class CompletionScriptTest(IntegrationTest):
         self.assertIn("--idle-timeout", self.bash_complete("imgsrv --"))
         self.assertEqual(self.bash_complete("imgsrv to"), ["token"])
         self.assertEqual(self.bash_complete("imgsrv token "), ["add", "list", "revoke"])
-        self.assertEqual(self.bash_complete("imgsrv token add --r"), ["--ro"])
+        self.assertEqual(self.bash_complete("imgsrv token add --r"), ["--ro", "--rwd"])
         self.assertEqual(self.bash_complete("imgsrv 7070 --tls-m"), ["--tls-min"])
         self.assertEqual(sorted(self.bash_complete("imgsh --t")), ["--timeout", "--tls", "--token-file"])
         # a file after --ca is not the target: the target comes next
@@ -156,7 +158,7 @@ class CompletionScriptTest(IntegrationTest):
                  ("imgsrv --tls-cert c", ["ca.pem"]), ("imgsrv --tls-key c", ["ca.pem"]),
                  ("imgsrv --tokens c", ["ca.pem"]), ("imgsrv token add --tokens c", ["ca.pem"]),
                  ("imgsrv --tls-min ", ["1.2", "1.3"]), ("imgsrv to", ["token"]),
-                 ("imgsrv token ", ["add", "list", "revoke"]), ("imgsrv token add --r", ["--ro"]),
+                 ("imgsrv token ", ["add", "list", "revoke"]), ("imgsrv token add --r", ["--ro", "--rwd"]),
                  ("imgsh --t", ["--timeout", "--tls", "--token-file"]),
                  ("imgsh --ca ca.pem ex", ["example.org:7070"]),
                  ("imgsh imgs://ex", ["imgs://example.org:7070"])]

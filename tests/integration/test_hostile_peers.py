@@ -67,7 +67,7 @@ CASES = [
     ("size a string", True, frame({"op": "put", "id": 2, "name": "n.png", "size": "10"}), "bad_request", "goes_on"),
     ("limit a string", True, frame({"op": "list", "id": 2, "limit": "all"}), "bad_request", "goes_on"),
     ("prefix an object", True, frame({"op": "list", "id": 2, "prefix": {}}), "bad_request", "goes_on"),
-    ("unknown op", True, frame({"op": "delete", "id": 2, "name": "a.png"}), "unknown_op", "goes_on"),
+    ("unknown op", True, frame({"op": "chmod", "id": 2, "name": "a.png"}), "unknown_op", "goes_on"),
     ("unknown op with a body", True, frame({"op": "rm", "id": 2}, b"12345"), "unknown_op", "goes_on"),
     ("second hello", True, frame(dict(HELLO, id=2)), "bad_request", "goes_on"),
     ("checksum trailer alone", True, frame({"op": "checksum", "id": 2, "xxh3": "0" * 32}), "bad_request", "goes_on"),

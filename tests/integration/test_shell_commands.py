@@ -185,8 +185,8 @@ class ShellCommandsTest(IntegrationTest):
         res = self.imgsh(self.server.addr, input="cd photos\n")
         self.assertExit(res, 1)
         self.assertIn("lcd changes the local one", res.stderr)
-        res = self.imgsh(self.server.addr, input="rm cat.png\n")
-        self.assertIn("never deletes", res.stderr)
+        res = self.imgsh(self.server.addr, input="mv cat.png dog.png\n")
+        self.assertIn("rename renames", res.stderr)
 
     def test_shell_escape_status(self):
         self.assertExit(self.imgsh(self.server.addr, input="!true\n"), 0)

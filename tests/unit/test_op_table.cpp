@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "server/op_table.hpp"
@@ -93,6 +94,34 @@ TEST(RequestPermitted, AReadOnlySessionMayReadButNotPut) {
             "this token is read-only (ro): put needs a token with rw rights");
   for (const char* op : {"list", "stat", "get", "bye", "ping"}) {
     EXPECT_EQ(refusal(op, true, Rights::read_only), std::nullopt) << op;
+  }
+}
+
+TEST(RequestPermitted, DeleteAndRenameNeedRwdRights) {
+  for (const char* op : {"delete", "rename"}) {
+    SCOPED_TRACE(op);
+    EXPECT_EQ(refusal(op, true, Rights::read_write_delete), std::nullopt);
+    EXPECT_EQ(refusal(op, true, Rights::read_write), Errc::forbidden);
+    EXPECT_EQ(refusal(op, true, Rights::read_only), Errc::forbidden);
+    EXPECT_EQ(refusal_text(op, true, Rights::read_write),
+              "this token has rw rights: " + std::string(op) + " needs a token with rwd rights");
+    EXPECT_EQ(refusal(op, false, Rights::read_write_delete), Errc::bad_request);
+    EXPECT_EQ(refusal(op, true, Rights::read_write_delete, 1), Errc::bad_request);
+  }
+  // rwd allows everything rw does.
+  for (const char* op : {"list", "stat", "get", "put", "bye", "ping"}) {
+    EXPECT_EQ(refusal(op, true, Rights::read_write_delete), std::nullopt) << op;
+  }
+}
+
+TEST(RequestPermitted, WithoutTokensDeleteNamesAllowDelete) {
+  for (const auto& row : op_table()) {
+    if (row.op != "delete") continue;
+    auto refused = request_permitted(row, SessionView{true, Rights::read_write, false}, 0);
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->code(), Errc::forbidden);
+    EXPECT_THAT(std::string(refused->what()), ::testing::HasSubstr("--allow-delete"));
+    EXPECT_FALSE(request_permitted(row, SessionView{true, Rights::read_write_delete, false}, 0));
   }
 }
 

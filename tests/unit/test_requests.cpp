@@ -200,7 +200,7 @@ TEST(RequestErrors, MissingOrNonStringOp) {
 }
 
 TEST(RequestErrors, UnknownOpKeepsTheId) {
-  for (std::string_view text : {R"({"op":"delete","id":42})", R"({"op":"","id":42})", R"({"op":"GET","id":42})",
+  for (std::string_view text : {R"({"op":"chmod","id":42})", R"({"op":"","id":42})", R"({"op":"GET","id":42})",
                                 R"({"op":"get ","id":42})", R"({"op":"rm","id":42,"name":"x.png"})"}) {
     std::uint64_t id = 0;
     try {
@@ -216,10 +216,10 @@ TEST(RequestErrors, UnknownOpKeepsTheId) {
 TEST(RequestErrors, UnknownOpMessageNamesTheOp) {
   std::uint64_t id = 0;
   try {
-    (void)parse_request(wire(R"({"op":"delete","id":1})"), id);
+    (void)parse_request(wire(R"({"op":"chmod","id":1})"), id);
     ADD_FAILURE();
   } catch (const ProtocolError& e) {
-    EXPECT_THAT(e.what(), HasSubstr("delete"));
+    EXPECT_THAT(e.what(), HasSubstr("chmod"));
   }
 }
 

@@ -205,6 +205,83 @@ TYPED_TEST(StoreContract, InvalidNamesAreRefusedEverywhereAndCreateNothing) {
   EXPECT_THAT(this->backend_.raw_entries(), IsEmpty());
 }
 
+TYPED_TEST(StoreContract, RemoveTakesAStoredFileAwayAndFreesItsName) {
+  this->put("gone.png", "old bytes");
+  run_awaitable(this->store().remove("gone.png"));
+  EXPECT_THAT(this->names(), IsEmpty());
+  EXPECT_THAT(this->backend_.raw_entries(), IsEmpty());
+  EXPECT_EQ(this->refusal(this->store().stat("gone.png")), Errc::not_found);
+  EXPECT_EQ(this->refusal(this->store().remove("gone.png")), Errc::not_found);
+  EXPECT_EQ(this->put("gone.png", "new").xxh3, xxh3_of(bytes_of("new")));  // no stale checksum
+}
+
+TYPED_TEST(StoreContract, AnOpenedFileStillSendsItsBytesAfterRemove) {
+  this->put("open.png", "kept while open");
+  auto file = run_awaitable(this->store().open("open.png"));
+  run_awaitable(this->store().remove("open.png"));
+  EXPECT_EQ(file->info().size, 15u);
+  EXPECT_EQ(file->info().xxh3, xxh3_of(bytes_of("kept while open")));
+}
+
+TYPED_TEST(StoreContract, RenameMovesTheFileWithItsChecksumAndNeverReplaces) {
+  proto::FileInfo stored = this->put("old.png", "renamed bytes");
+  proto::FileInfo moved = run_awaitable(this->store().rename("old.png", "new.png"));
+  EXPECT_EQ(moved.name, "new.png");
+  EXPECT_EQ(moved.size, stored.size);
+  EXPECT_EQ(moved.xxh3, stored.xxh3);
+  EXPECT_EQ(run_awaitable(this->store().stat("new.png")).xxh3, stored.xxh3);
+  EXPECT_EQ(this->refusal(this->store().stat("old.png")), Errc::not_found);
+  this->put("other.png", "other");
+  EXPECT_EQ(this->refusal(this->store().rename("new.png", "other.png")), Errc::exists);
+  EXPECT_EQ(this->refusal(this->store().rename("missing.png", "free.png")), Errc::not_found);
+  EXPECT_EQ(this->refusal(this->store().rename("new.png", "new.jpg")), Errc::not_an_image);
+  EXPECT_EQ(run_awaitable(this->store().stat("other.png")).xxh3, xxh3_of(bytes_of("other")));
+  EXPECT_THAT(this->backend_.raw_entries(), ElementsAre("new.png", "other.png"));
+}
+
+TYPED_TEST(StoreContract, RacingRenamesToOneNameGiveExactlyOneWinner) {
+  constexpr int kRacers = 8;
+  for (int i = 0; i < kRacers; ++i) this->put("src" + std::to_string(i) + ".png", "racer " + std::to_string(i));
+  std::latch ready(kRacers);
+  std::atomic<int> winners{0};
+  std::atomic<int> exists{0};
+  std::vector<std::thread> racers;
+  for (int i = 0; i < kRacers; ++i) {
+    racers.emplace_back([&, i] {
+      ready.arrive_and_wait();
+      try {
+        run_awaitable(this->store().rename("src" + std::to_string(i) + ".png", "target.png"));
+        ++winners;
+      } catch (const StoreError& e) {
+        if (e.code() == Errc::exists) ++exists;
+      }
+    });
+  }
+  for (auto& t : racers) t.join();
+  EXPECT_EQ(winners.load(), 1);
+  EXPECT_EQ(exists.load(), kRacers - 1);
+  EXPECT_EQ(this->names().size(), static_cast<std::size_t>(kRacers));  // the target and the losers' sources
+}
+
+TYPED_TEST(StoreContract, RemoveAndRenameNameOnlyStoredImages) {
+  this->backend_.plant_directory("dir.png");
+  this->backend_.plant_symlink("link.png", this->backend_.outside_file());
+  this->backend_.plant_file(".imgsrv-tmp.n1.hand", "temporary");
+  this->put("a.png", "a");
+  const std::pair<std::string, Errc> cases[] = {
+      {"dir.png", Errc::not_found},       {"link.png", Errc::not_found},
+      {".imgsrv-tmp.n1.hand", Errc::invalid_name}, {"../a.png", Errc::invalid_name},
+      {"notes.txt", Errc::unsupported_type},
+  };
+  for (const auto& [name, code] : cases) {
+    SCOPED_TRACE(name);
+    EXPECT_EQ(this->refusal(this->store().remove(name)), code);
+    EXPECT_EQ(this->refusal(this->store().rename(name, "free.png")), code);
+    EXPECT_EQ(this->refusal(this->store().rename("a.png", name)), code == Errc::not_found ? Errc::exists : code);
+  }
+  EXPECT_THAT(this->backend_.raw_entries(), ElementsAre(".imgsrv-tmp.n1.hand", "a.png", "dir.png", "link.png"));
+}
+
 TYPED_TEST(StoreContract, MissingNamesAreNotFound) {
   EXPECT_EQ(this->refusal(this->store().stat("missing.png")), Errc::not_found);
   EXPECT_EQ(this->refusal(this->store().open("missing.jpg")), Errc::not_found);
