@@ -75,6 +75,7 @@ struct HeaderFields {
   void operator()(const Thumb& r) const {
     h["name"] = r.name;
     h["edge"] = r.edge;
+  }
   void operator()(const Delete& r) const { h["name"] = r.name; }
   void operator()(const Rename& r) const {
     h["name"] = r.name;

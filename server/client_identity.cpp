@@ -4,7 +4,6 @@ namespace imgsh::server {
 
 std::string describe(const ClientIdentity& who) {
   if (!who.token) return who.rights == Rights::read_write_delete ? "no token (--allow-delete)" : "no token";
-  if (!who.label.empty()) return "the " + std::string(to_string(who.rights)) + " token " + who.label;
   return "an " + std::string(to_string(who.rights)) + " token";  // ro, rw, rwd: all read with "an"
 }
 

@@ -11,10 +11,9 @@ namespace imgsh::server {
 struct ClientIdentity {
   bool token = false;  // false: the server takes no tokens (rights from --allow-delete)
   Rights rights = Rights::read_write;
-  std::string label;  // the token's label (token list), when it has one
 };
 
-// "the rwd token LABEL", "an rw token", or "no token (--allow-delete)".
+// "an rwd token", "an rw token", or "no token (--allow-delete)".
 std::string describe(const ClientIdentity& who);
 
 }  // namespace imgsh::server

@@ -276,7 +276,7 @@ asio::awaitable<Outcome> Session::answer(const proto::FrameHead& head) {
     refusal = request_permitted(row, SessionView{hello_done_, rights_, token_rights}, head.body_len);
     if (!refusal) {
       RequestContext ctx{socket_, reader_, server_, peer_address_, id, head.body_len, &watchdog_,
-                         {token_rights, rights_, token_label_}};
+                         {token_rights, rights_}};  // the label is on every request line (token=)
       co_return co_await row.handler(ctx, request.body);
     }
   } catch (const ProtocolError& e) {

@@ -212,15 +212,15 @@ TYPED_TEST(StoreContract, RemoveTakesAStoredFileAwayAndFreesItsName) {
   EXPECT_THAT(this->backend_.raw_entries(), IsEmpty());
   EXPECT_EQ(this->refusal(this->store().stat("gone.png")), Errc::not_found);
   EXPECT_EQ(this->refusal(this->store().remove("gone.png")), Errc::not_found);
-  EXPECT_EQ(this->put("gone.png", "new").xxh3, xxh3_of(bytes_of("new")));  // no stale checksum
+  EXPECT_EQ(this->put("gone.png", "new").xxh3, xxh3_of(image_of("gone.png", "new")));  // no stale checksum
 }
 
 TYPED_TEST(StoreContract, AnOpenedFileStillSendsItsBytesAfterRemove) {
   this->put("open.png", "kept while open");
   auto file = run_awaitable(this->store().open("open.png"));
   run_awaitable(this->store().remove("open.png"));
-  EXPECT_EQ(file->info().size, 15u);
-  EXPECT_EQ(file->info().xxh3, xxh3_of(bytes_of("kept while open")));
+  EXPECT_EQ(file->info().size, image_of("open.png", "kept while open").size());
+  EXPECT_EQ(file->info().xxh3, xxh3_of(image_of("open.png", "kept while open")));
 }
 
 TYPED_TEST(StoreContract, RenameMovesTheFileWithItsChecksumAndNeverReplaces) {
@@ -235,7 +235,7 @@ TYPED_TEST(StoreContract, RenameMovesTheFileWithItsChecksumAndNeverReplaces) {
   EXPECT_EQ(this->refusal(this->store().rename("new.png", "other.png")), Errc::exists);
   EXPECT_EQ(this->refusal(this->store().rename("missing.png", "free.png")), Errc::not_found);
   EXPECT_EQ(this->refusal(this->store().rename("new.png", "new.jpg")), Errc::not_an_image);
-  EXPECT_EQ(run_awaitable(this->store().stat("other.png")).xxh3, xxh3_of(bytes_of("other")));
+  EXPECT_EQ(run_awaitable(this->store().stat("other.png")).xxh3, xxh3_of(image_of("other.png", "other")));
   EXPECT_THAT(this->backend_.raw_entries(), ElementsAre("new.png", "other.png"));
 }
 
