@@ -19,6 +19,7 @@
 #include "server/file_sender.hpp"
 #include "server/root_claim.hpp"
 #include "server/root_entries.hpp"
+#include "server/root_name_batches.hpp"
 
 namespace imgsh::server {
 namespace {
@@ -37,6 +38,10 @@ std::string random_suffix() {
 proto::FileInfo info_from_stat(const std::string& name, const struct stat& st) {
   return {name, static_cast<std::uint64_t>(st.st_size), static_cast<std::int64_t>(st.st_mtime)};
 }
+
+// How many names one pass over the root picks for a listing: at most
+// 2048 x 255 bytes of names held at once, whatever the root's size.
+constexpr std::uint64_t kListBatch = 2048;
 
 // Throws invalid_name / unsupported_type. A name that passes has no '/' and
 // no leading '.', so it can only ever denote an entry of the root itself.
@@ -180,21 +185,24 @@ class LocalDirStore final : public Storage {
     return claim_->sweep(root_fd_.get());
   }
 
-  asio::awaitable<Listing> list(std::string prefix, std::uint64_t limit) const override {
-    Listing listing;
-    auto& files = listing.files;
-    for_each_root_entry(root_fd_.get(), [&](std::string_view entry) {
-      if (!entry.starts_with(prefix) || proto::check_name(entry)) return;
-      std::string name(entry);
-      struct stat st {};
-      if (::fstatat(root_fd_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
-        files.push_back(info_from_stat(name, st));
+  asio::awaitable<bool> list(std::string prefix, std::uint64_t limit, const ListingSink& sink) const override {
+    // Names come in bounded batches (root_name_batches.hpp); only those
+    // returned, and one more to learn whether the listing is truncated, are stat-ed.
+    std::uint64_t listed = 0;
+    std::optional<std::string> after;
+    for (;;) {
+      std::uint64_t wanted = limit == 0 ? kListBatch : std::min<std::uint64_t>(kListBatch, limit - listed + 1);
+      std::vector<std::string> batch = root_names_after(root_fd_.get(), prefix, after, wanted);
+      for (const auto& name : batch) {
+        std::optional<proto::FileInfo> entry = listed_entry(name);
+        if (!entry) continue;
+        if (limit != 0 && listed == limit) co_return true;
+        sink(*entry);
+        ++listed;
       }
-    });
-    std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
-    listing.truncated = limit > 0 && files.size() > limit;
-    if (listing.truncated) files.resize(limit);
-    co_return listing;
+      if (batch.size() < wanted) co_return false;
+      after = std::move(batch.back());
+    }
   }
 
   asio::awaitable<proto::FileInfo> stat(std::string name) const override {
@@ -239,6 +247,15 @@ class LocalDirStore final : public Storage {
     proto::FileInfo info = info_from_stat(name, st);
     info.xxh3 = co_await hashes_.checksum(fd.get(), st, name);
     co_return std::make_unique<LocalStoredFile>(std::move(fd), std::move(info));
+  }
+
+  // The per-entry step of a listing: what is listed of one picked name, or
+  // nothing when it is not a regular file (a directory, link, FIFO, device, or
+  // gone since it was read). Nothing is opened.
+  std::optional<proto::FileInfo> listed_entry(const std::string& name) const {
+    struct stat st {};
+    if (::fstatat(root_fd_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+    return info_from_stat(name, st);
   }
 
   // A valid name, not taken, and room for `size` bytes (statvfs).
