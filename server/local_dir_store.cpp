@@ -39,9 +39,9 @@ proto::FileInfo info_from_stat(const std::string& name, const struct stat& st) {
   return {name, static_cast<std::uint64_t>(st.st_size), static_cast<std::int64_t>(st.st_mtime)};
 }
 
-// How many names one pass over the root picks for a listing: at most
-// 2048 x 255 bytes of names held at once, whatever the root's size.
-constexpr std::uint64_t kListBatch = 2048;
+// How much of the names one pass over the root picks for a listing may
+// take (names and their strings): bounded whatever the root's size.
+constexpr std::size_t kListBatchBytes = 768 * 1024;
 
 // Throws invalid_name / unsupported_type. A name that passes has no '/' and
 // no leading '.', so it can only ever denote an entry of the root itself.
@@ -186,22 +186,22 @@ class LocalDirStore final : public Storage {
   }
 
   asio::awaitable<bool> list(std::string prefix, std::uint64_t limit, const ListingSink& sink) const override {
-    // Names come in bounded batches (root_name_batches.hpp); only those
+    // Names come in batches of bounded size (root_name_batches.hpp); only those
     // returned, and one more to learn whether the listing is truncated, are stat-ed.
     std::uint64_t listed = 0;
     std::optional<std::string> after;
     for (;;) {
-      std::uint64_t wanted = limit == 0 ? kListBatch : std::min<std::uint64_t>(kListBatch, limit - listed + 1);
-      std::vector<std::string> batch = root_names_after(root_fd_.get(), prefix, after, wanted);
-      for (const auto& name : batch) {
+      std::size_t wanted = limit == 0 ? SIZE_MAX : static_cast<std::size_t>(std::min<std::uint64_t>(limit - listed + 1, SIZE_MAX));
+      NameBatch batch = root_names_after(root_fd_.get(), prefix, after, wanted, kListBatchBytes);
+      for (const auto& name : batch.names) {
         std::optional<proto::FileInfo> entry = listed_entry(name);
         if (!entry) continue;
         if (limit != 0 && listed == limit) co_return true;
         sink(*entry);
         ++listed;
       }
-      if (batch.size() < wanted) co_return false;
-      after = std::move(batch.back());
+      if (!batch.more || batch.names.empty()) co_return false;
+      after = std::move(batch.names.back());
     }
   }
 

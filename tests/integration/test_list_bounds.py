@@ -1,6 +1,6 @@
 """Issue 12, server item 2: `list` holds a bounded amount whatever the root's size.
 
-The store picks names a bounded batch at a time (2,048 per pass) and stats only those it
+The store picks names a bounded batch at a time (as many as fit in 768 KiB per pass) and stats only those it
 returns; the reply body is encoded as entries come and, past 256 KiB, spilled to an
 unlinked file in the server's temporary directory and sent by sendfile, so a reader that
 never reads holds no listing in the server's memory. These tests pin what a client sees:
@@ -19,7 +19,7 @@ from files import listing
 from images import make_png_bytes
 from procs import wait_until
 
-NAMES = 3000  # more than one batch (2,048), and a body (about 800 KB) past the spill threshold
+NAMES = 3000  # more than one batch (about 2,700 such names), and a body (about 800 KB) past the spill threshold
 
 
 def long_name(i):
@@ -58,7 +58,7 @@ class ListBoundsTest(IntegrationTest):
         reply, got = self.list_names(c)
         self.assertEqual(got, names)
         self.assertFalse(reply["truncated"])
-        for limit in (1, 2048, 2049, 2999):
+        for limit in (1, 2807, 2808, 2809, 2999):
             reply, got = self.list_names(c, limit=limit)
             self.assertEqual(got, names[:limit], limit)
             self.assertTrue(reply["truncated"], limit)

@@ -220,20 +220,21 @@ TYPED_TEST(StoreContract, ListingIsBytewiseWithPrefixLimitAndTruncatedFlag) {
   EXPECT_TRUE(prefixed.truncated);
 }
 
-// A root far larger than one pass of the store picks (2,048 names in the
-// local store) is listed whole, in order, each name once, and a limit across
+// A root far larger than one pass of the store picks (about 2,890 such
+// names in the local store) is listed whole, in order, each name once, and a limit across
 // a pass boundary stops exactly there.
 TYPED_TEST(StoreContract, ListingsLargerThanOneBatchAreCompleteOrderedAndExact) {
   std::vector<std::string> expected;
   for (int i = 0; i < 5000; ++i) {
-    char name[32];
-    std::snprintf(name, sizeof name, "n%05d.png", (i * 7919) % 5000);  // planted out of order
+    char number[8];
+    std::snprintf(number, sizeof number, "n%05d", (i * 7919) % 5000);  // planted out of order
+    std::string name = number + std::string(234, 'x') + ".png";         // 244 bytes
     this->backend_.plant_file(name, "x");
-    expected.emplace_back(name);
+    expected.push_back(name);
   }
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(this->names(), expected);
-  for (std::uint64_t limit : {2047u, 2048u, 2049u, 4096u, 4999u}) {
+  for (std::uint64_t limit : {1u, 2889u, 2890u, 2891u, 2892u, 4999u}) {
     auto part = this->listing("", limit);
     ASSERT_EQ(part.files.size(), limit);
     EXPECT_EQ(part.files.back().name, expected[limit - 1]) << limit;
