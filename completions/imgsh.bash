@@ -107,7 +107,7 @@ _imgsrv() {
         words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
     fi
     local options="-h --help --version --root --bind --log-level --max-file-size --max-sessions --max-sessions-per-address --hello-timeout
-        --inline-put-max --threads --header-timeout --idle-timeout --body-timeout --no-fsync
+        --inline-put-max --threads --worker-threads --header-timeout --idle-timeout --body-timeout --no-fsync
         --shared-root --node-id --tls-cert --tls-key --tls-min --tokens --config --check-config --grace-period"
     local token_add_options="-h --help --ro --tokens"
 
@@ -116,7 +116,7 @@ _imgsrv() {
         --log-level) COMPREPLY=($(compgen -W "trace debug info warn error off" -- "$cur")); return ;;
         --tls-min) COMPREPLY=($(compgen -W "1.2 1.3" -- "$cur")); return ;;
         --tls-cert|--tls-key|--tokens|--config) _imgsh_files; return ;;
-        --bind|--max-file-size|--max-sessions|--max-sessions-per-address|--hello-timeout|--inline-put-max|--threads|--header-timeout|--idle-timeout|--body-timeout|--grace-period)
+        --bind|--max-file-size|--max-sessions|--max-sessions-per-address|--hello-timeout|--inline-put-max|--threads|--worker-threads|--header-timeout|--idle-timeout|--body-timeout|--grace-period)
             return ;;
     esac
     [[ $split == true ]] && return
@@ -125,7 +125,7 @@ _imgsrv() {
     local i positionals=()
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
-            --root|--bind|--log-level|--max-file-size|--max-sessions|--max-sessions-per-address|--hello-timeout|--inline-put-max|--threads|--header-timeout|--idle-timeout|--body-timeout|--tls-cert|--tls-key|--tls-min|--tokens|--config|--grace-period)
+            --root|--bind|--log-level|--max-file-size|--max-sessions|--max-sessions-per-address|--hello-timeout|--inline-put-max|--threads|--worker-threads|--header-timeout|--idle-timeout|--body-timeout|--tls-cert|--tls-key|--tls-min|--tokens|--config|--grace-period)
                 ((i++)) ;;
             -*) ;;
             *) positionals+=("${words[i]}") ;;

@@ -116,6 +116,24 @@ class HashingOffTheIoThreads(IntegrationTest):
         self.assertEqual(len(reply_a.get("xxh3", "")), 32)
         self.assertRoot(["big1.png", "big2.png"])
 
+    def test_the_body_timeout_does_not_blame_a_client_for_the_servers_own_hash(self):
+        # --body-timeout bounds a stalled client, not the server's own work: a stat that
+        # waits far longer than it for a hash is answered, and the session goes on.
+        sparse(self.root_path("big.png"), 4 * GIB)
+        server = self.start_server("--body-timeout", "0.2")
+        with RawClient(server.port, timeout=300) as c:
+            c.hello()
+            start = time.monotonic()
+            reply, _ = c.request("stat", name="big.png")
+            waited = time.monotonic() - start
+            self.assertEqual(reply.get("status"), "ok", reply)
+            self.assertEqual(len(reply.get("xxh3", "")), 32)
+            self.assertEqual(c.request("ping")[0].get("status"), "ok")
+        print("\nstat answered after %.1f s of hashing, --body-timeout 0.2" % waited, file=sys.stderr)
+        self.assertGreater(waited, 0.2, "the hash was too quick to show anything")
+        self.assertNotIn("timed out", server.log_text())
+        self.assertRoot(["big.png"])
+
     def test_sigterm_during_a_hash_exits_within_the_grace_period(self):
         sparse(self.root_path("huge.png"), 1024 * GIB)  # far longer to hash than any deadline here
         server = self.start_server()
@@ -135,6 +153,34 @@ class HashingOffTheIoThreads(IntegrationTest):
         self.assertError(reply, "busy", "stat during shutdown")
         self.assertEqual(os.path.getsize(self.root_path("huge.png")), 1024 * GIB)
         self.assertRoot(["huge.png"])
+
+
+def thread_count(pid):
+    return len(os.listdir("/proc/%d/task" % pid))
+
+
+class WorkerPoolSize(IntegrationTest):
+    """--worker-threads N (config key worker-threads) sizes the pool that hashes: the
+    server runs exactly N - M more threads with N than with M, and refuses 0."""
+
+    def test_worker_threads_option_and_config_key_size_the_pool(self):
+        one = self.start_server("--threads", "1", "--worker-threads", "1", root=self.mkdir("r1"))
+        self.assertServerServes(one)
+        five = self.start_server("--threads", "1", "--worker-threads", "5", root=self.mkdir("r5"))
+        self.assertServerServes(five)
+        self.assertEqual(thread_count(five.proc.pid) - thread_count(one.proc.pid), 4)
+        config = os.path.join(self.tmp, "imgsrv.conf")
+        with open(config, "w") as f:
+            f.write("worker-threads = 3\n")
+        three = self.start_server("--threads", "1", "--config", config, root=self.mkdir("r3"))
+        self.assertServerServes(three)
+        self.assertEqual(thread_count(three.proc.pid) - thread_count(one.proc.pid), 2)
+
+    def test_zero_worker_threads_is_refused(self):
+        rc, out, err = self.run_imgsrv("--worker-threads", "0", "--root", self.root, "0")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("--worker-threads: Value 0 not in range 1 to 64", err)
+        self.assertRoot([])
 
 
 class OddFilesNeverOpened(IntegrationTest):
