@@ -107,7 +107,7 @@ _imgsrv() {
         words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
     fi
     local options="-h --help --version --root --bind --log-level --max-file-size --max-sessions --max-sessions-per-address --hello-timeout
-        --inline-put-max --threads --header-timeout --idle-timeout --body-timeout --no-fsync --max-pixels
+        --inline-put-max --threads --worker-threads --header-timeout --idle-timeout --body-timeout --no-fsync --max-pixels
         --shared-root --node-id --tls-cert --tls-key --tls-min --tokens --config --check-config --grace-period --log-format --allow-delete"
     local token_add_options="-h --help --ro --rwd --label --tokens"
 
@@ -117,7 +117,7 @@ _imgsrv() {
         --log-format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
         --tls-min) COMPREPLY=($(compgen -W "1.2 1.3" -- "$cur")); return ;;
         --tls-cert|--tls-key|--tokens|--config) _imgsh_files; return ;;
-        --bind|--max-file-size|--max-sessions|--max-sessions-per-address|--hello-timeout|--inline-put-max|--threads|--header-timeout|--idle-timeout|--body-timeout|--grace-period|--max-pixels)
+        --bind|--max-file-size|--max-sessions|--max-sessions-per-address|--hello-timeout|--inline-put-max|--threads|--worker-threads|--header-timeout|--idle-timeout|--body-timeout|--grace-period|--max-pixels)
             return ;;
     esac
     [[ $split == true ]] && return
@@ -126,7 +126,7 @@ _imgsrv() {
     local i positionals=()
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
-            --root|--bind|--log-level|--max-file-size|--max-sessions|--max-sessions-per-address|--hello-timeout|--inline-put-max|--threads|--header-timeout|--idle-timeout|--body-timeout|--tls-cert|--tls-key|--tls-min|--tokens|--config|--grace-period|--log-format|--label|--max-pixels)
+            --root|--bind|--log-level|--max-file-size|--max-sessions|--max-sessions-per-address|--hello-timeout|--inline-put-max|--threads|--worker-threads|--header-timeout|--idle-timeout|--body-timeout|--tls-cert|--tls-key|--tls-min|--tokens|--config|--grace-period|--log-format|--label|--max-pixels)
                 ((i++)) ;;
             -*) ;;
             *) positionals+=("${words[i]}") ;;

@@ -113,7 +113,7 @@ function __imgsrv_positionals
             continue
         end
         switch $t
-            case --root --bind --log-level --max-file-size --max-sessions --max-sessions-per-address --hello-timeout --inline-put-max --threads \
+            case --root --bind --log-level --max-file-size --max-sessions --max-sessions-per-address --hello-timeout --inline-put-max --threads --worker-threads \
                 --header-timeout --idle-timeout --body-timeout --tls-cert --tls-key --tls-min --tokens \
                 --config --grace-period --max-pixels
                 set skip 1
@@ -157,6 +157,7 @@ complete -c imgsrv -n __imgsrv_not_token -l max-sessions-per-address -x -d 'most
 complete -c imgsrv -n __imgsrv_not_token -l inline-put-max -x -d 'largest put body sent without asking'
 complete -c imgsrv -n __imgsrv_not_token -l max-pixels -x -d 'largest image accepted, in pixels'
 complete -c imgsrv -n __imgsrv_not_token -l threads -x -d 'worker threads'
+complete -c imgsrv -n __imgsrv_not_token -l worker-threads -x -d 'threads for whole-file work'
 complete -c imgsrv -n __imgsrv_not_token -l header-timeout -x -d 'seconds a client may take to send a request header'
 complete -c imgsrv -n __imgsrv_not_token -l hello-timeout -x -d 'seconds a new connection may take to send its hello'
 complete -c imgsrv -n __imgsrv_not_token -l idle-timeout -x -d 'seconds a connection may stay idle between requests'

@@ -269,10 +269,16 @@ ListReply parse_list_reply(const Reply& reply) {
   return list;
 }
 
+void append_list_body_entry(std::string& out, const FileInfo& entry, bool first) {
+  if (!first) out += ',';
+  out += to_json(entry).dump();
+}
+
 std::string list_body(const std::vector<FileInfo>& files) {
-  json array = json::array();
-  for (const auto& f : files) array.push_back(to_json(f));
-  return array.dump();
+  std::string body(kListBodyOpen);
+  for (std::size_t i = 0; i < files.size(); ++i) append_list_body_entry(body, files[i], i == 0);
+  body += kListBodyClose;
+  return body;
 }
 
 std::vector<FileInfo> parse_list_body(std::string_view body) {

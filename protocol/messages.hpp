@@ -149,6 +149,11 @@ struct ListReply {
 nlohmann::json list_reply(std::uint64_t id, std::uint64_t count, bool truncated);
 ListReply parse_list_reply(const Reply& reply);
 std::string list_body(const std::vector<FileInfo>& files);
+// The same body piece by piece, for a listing too large to build whole: "[",
+// then each entry appended in order (`first` for the first one), then "]".
+inline constexpr std::string_view kListBodyOpen = "[";
+inline constexpr std::string_view kListBodyClose = "]";
+void append_list_body_entry(std::string& out, const FileInfo& entry, bool first);
 std::vector<FileInfo> parse_list_body(std::string_view body);
 
 // ping: the server's name and how many sessions it has open.

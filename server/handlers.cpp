@@ -36,12 +36,18 @@ asio::awaitable<Outcome> handle_bye(RequestContext& ctx, const proto::Bye&) {
 }
 
 asio::awaitable<Outcome> handle_list(RequestContext& ctx, const proto::List& req) {
-  Listing listing = co_await ctx.server.store.list(req.prefix, req.limit);
-  co_await ctx.server.store.add_image_facts(listing.files);
-  Outcome outcome = succeeded(proto::list_reply(ctx.id, listing.files.size(), listing.truncated),
-                              std::to_string(listing.files.size()) + " files" + (listing.truncated ? " (truncated)" : ""));
-  outcome.body = proto::list_body(listing.files);
-  outcome.bytes = outcome.body.size();
+  // Encoded as the store finds the entries; a large body is spilled, not held (listing_body.hpp).
+  auto body = std::make_unique<ListingBody>();
+  bool truncated = co_await ctx.server.store.list(req.prefix, req.limit, [&](const proto::FileInfo& entry) { body->add(entry); });
+  body->finish();
+  Outcome outcome = succeeded(proto::list_reply(ctx.id, body->count(), truncated),
+                              std::to_string(body->count()) + " files" + (truncated ? " (truncated)" : ""));
+  outcome.bytes = body->size();
+  if (body->spilled()) {
+    outcome.listing = std::move(body);
+  } else {
+    outcome.body = body->take_memory();
+  }
   co_return outcome;
 }
 

@@ -23,6 +23,7 @@
 #include "server/regular_file.hpp"
 #include "server/root_claim.hpp"
 #include "server/root_entries.hpp"
+#include "server/root_name_batches.hpp"
 
 namespace imgsh::server {
 namespace {
@@ -41,6 +42,10 @@ std::string random_suffix() {
 proto::FileInfo info_from_stat(const std::string& name, const struct stat& st) {
   return {name, static_cast<std::uint64_t>(st.st_size), static_cast<std::int64_t>(st.st_mtime)};
 }
+
+// How much of the names one pass over the root picks for a listing may
+// take (names and their strings): bounded whatever the root's size.
+constexpr std::size_t kListBatchBytes = 768 * 1024;
 
 // Throws invalid_name / unsupported_type. A name that passes has no '/' and
 // no leading '.', so it can only ever denote an entry of the root itself.
@@ -146,6 +151,9 @@ class LocalUpload final : public UploadSink {
   bool done_ = false;
 };
 
+// Listed entries wait for their image facts in chunks of at most this many.
+constexpr std::size_t kFactsChunk = 256;
+
 class LocalDirStore final : public Storage {
  public:
   explicit LocalDirStore(const LocalStoreOptions& options)
@@ -161,22 +169,40 @@ class LocalDirStore final : public Storage {
     return claim_->sweep(root_fd_.get());
   }
 
-  asio::awaitable<Listing> list(std::string prefix, std::uint64_t limit) const override {
-    Listing listing;
-    auto& files = listing.files;
-    for_each_root_entry(root_fd_.get(), [&](std::string_view entry) {
-      if (!entry.starts_with(prefix) || proto::check_name(entry)) return;
-      std::string name(entry);
-      struct stat st {};
-      if (::fstatat(root_fd_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
-          gate_.admits_entry(root_fd_.get(), name, st)) {
-        files.push_back(info_from_stat(name, st));
+  asio::awaitable<bool> list(std::string prefix, std::uint64_t limit, const ListingSink& sink) const override {
+    // Names come in batches of bounded size (root_name_batches.hpp); only those
+    // returned, and one more to learn whether the listing is truncated, are stat-ed.
+    // Entries reach the sink in chunks, each with its image facts (add_image_facts).
+    std::uint64_t listed = 0;
+    std::optional<std::string> after;
+    std::vector<proto::FileInfo> pending;
+    for (;;) {
+      std::size_t wanted = limit == 0 ? SIZE_MAX : static_cast<std::size_t>(std::min<std::uint64_t>(limit - listed + 1, SIZE_MAX));
+      NameBatch batch = root_names_after(root_fd_.get(), prefix, after, wanted, kListBatchBytes);
+      for (const auto& name : batch.names) {
+        std::optional<proto::FileInfo> entry = listed_entry(name);
+        if (!entry) continue;
+        if (limit != 0 && listed == limit) {
+          co_await send_with_facts(pending, sink);
+          co_return true;
+        }
+        pending.push_back(std::move(*entry));
+        ++listed;
+        if (pending.size() >= kFactsChunk) co_await send_with_facts(pending, sink);
       }
-    });
-    std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
-    listing.truncated = limit > 0 && files.size() > limit;
-    if (listing.truncated) files.resize(limit);
-    co_return listing;
+      if (!batch.more || batch.names.empty()) {
+        co_await send_with_facts(pending, sink);
+        co_return false;
+      }
+      after = std::move(batch.names.back());
+    }
+  }
+
+  // Fills the image facts of `entries`, hands each to `sink` in order, and empties it.
+  asio::awaitable<void> send_with_facts(std::vector<proto::FileInfo>& entries, const ListingSink& sink) const {
+    co_await add_image_facts(entries);
+    for (const auto& entry : entries) sink(entry);
+    entries.clear();
   }
 
   asio::awaitable<proto::FileInfo> stat(std::string name) const override {
@@ -311,6 +337,16 @@ class LocalDirStore final : public Storage {
       throw StoreError(Errc::internal, errno_text(name));
     }
     if (!S_ISREG(st.st_mode)) throw not_stored(name);
+  }
+
+  // The per-entry step of a listing: what is listed of one picked name, or
+  // nothing when it is not a regular file (a directory, link, FIFO, device, or
+  // gone since it was read). Nothing is opened.
+  std::optional<proto::FileInfo> listed_entry(const std::string& name) const {
+    struct stat st {};
+    if (::fstatat(root_fd_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+    if (!gate_.admits_entry(root_fd_.get(), name, st)) return std::nullopt;  // not an image header: not listed
+    return info_from_stat(name, st);
   }
 
   // A valid name, not taken, and room for `size` bytes (statvfs).

@@ -88,6 +88,12 @@ int main(int argc, char** argv) {
       ->transform(CLI::AsSizeValue(false))
       ->capture_default_str();
   app.add_option("--threads", options.threads, "worker threads (default: one per core)")->type_name("N");
+  imgsh::server::ChecksumOptions whole_file_work;
+  app.add_option("--worker-threads", whole_file_work.workers,
+                 "threads for whole-file work (hashing files placed by hand), apart from the serving threads")
+      ->type_name("N")
+      ->check(CLI::Range(1u, 64u))
+      ->capture_default_str();
   app.add_option("--header-timeout", options.header_timeout, "seconds a client may take to send a request header")
       ->type_name("SECONDS")
       ->check(CLI::PositiveNumber)
@@ -199,7 +205,7 @@ int main(int argc, char** argv) {
     // on a taken port says so, not that the root is taken).
     auto ep = listener.local_endpoint();
     std::string node_id = options.node_id.empty() ? imgsh::server::default_node_id(ep.port()) : options.node_id;
-    opened = imgsh::server::open_local_store({options.root, options.fsync, options.shared_root, node_id});
+    opened = imgsh::server::open_local_store({options.root, options.fsync, options.shared_root, node_id, whole_file_work});
     // Before the listening line: a reader that waits for it sees what start-up did.
     if (opened.stale_removed > 0) {
       spdlog::info("removed {} stale temporary files left by an earlier run", opened.stale_removed);

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "protocol/error_code.hpp"
+#include "server/listing_body.hpp"
 #include "server/storage.hpp"
 #include "server/token_store.hpp"
 
@@ -22,6 +23,7 @@ struct Outcome {
   std::string body;                  // the reply body, when it is in memory (list)
   std::unique_ptr<StoredFile> file;  // or a stored file sent as the body (get)
   std::uint64_t bytes = 0;           // body bytes moved (put: stored, get: sent, list: the listing)
+  std::unique_ptr<ListingBody> listing;  // or a listing too large to hold, spilled to a file (list)
   std::string log;                   // the summary line: "ok <log>" or "fail <code>: <log>"
   std::optional<proto::Errc> refused;  // set when the reply is an error
   bool close = false;                // the session ends after this reply (bye, or the stream is out of step)

@@ -303,6 +303,9 @@ asio::awaitable<void> Session::send_reply(Outcome& outcome) {
   if (outcome.file) {
     std::string head = proto::encode_frame_head(outcome.reply, outcome.file->info().size);
     co_await outcome.file->send(socket_, head, reader_.next_header_buffered());
+  } else if (outcome.listing) {
+    std::string head = proto::encode_frame_head(outcome.reply, outcome.listing->size());
+    co_await outcome.listing->send(socket_, head, reader_.next_header_buffered());
   } else {
     co_await proto::write_frame(socket_, outcome.reply, as_bytes(outcome.body));
   }

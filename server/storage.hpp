@@ -7,6 +7,7 @@
 // Refusals are thrown as StoreError with their wire code (invalid_name,
 // unsupported_type, not_found, exists, no_space, internal).
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -25,11 +26,8 @@ namespace imgsh::server {
 
 using StoreError = proto::ProtocolError;
 
-// A listing, sorted bytewise by name; `truncated` says whether more matched.
-struct Listing {
-  std::vector<proto::FileInfo> files;
-  bool truncated = false;
-};
+// Receives a listing's entries one at a time, in bytewise name order.
+using ListingSink = std::function<void(const proto::FileInfo&)>;
 
 // A stored file opened for reading. It sends itself, because only the
 // backend knows the fastest way (sendfile(2) from a local directory).
@@ -65,9 +63,11 @@ class UploadSink {
 class Storage {
  public:
   virtual ~Storage() = default;
-  // Stored images whose names start with `prefix`; at most `limit` (0: all).
+  // Stored images whose names start with `prefix`; at most `limit` (0: all),
+  // handed to `sink` in bytewise name order as they are found, so no one holds
+  // a whole listing. Returns whether more names matched beyond `limit`.
   // Never lists hidden names, temporaries, links or anything but regular files.
-  virtual asio::awaitable<Listing> list(std::string prefix, std::uint64_t limit) const = 0;
+  virtual asio::awaitable<bool> list(std::string prefix, std::uint64_t limit, const ListingSink& sink) const = 0;
   // A stored file's facts, with its checksum. Throws not_found.
   virtual asio::awaitable<proto::FileInfo> stat(std::string name) const = 0;
   virtual asio::awaitable<std::unique_ptr<StoredFile>> open(std::string name) const = 0;  // not_found

@@ -6,11 +6,14 @@ refusal is asserted by its exit status (2, like any connection failure) and by t
 that say which check failed.
 """
 
+import json
 import os
 import re
 import shutil
 import signal
 import socket
+import ssl
+import struct
 import subprocess
 import tempfile
 import time
@@ -19,8 +22,8 @@ import unittest
 from checks import IntegrationTest
 from files import listing, sha256_file
 from images import make_jpeg, make_png
-from procs import feed_and_close, wait_until
-from wire import HOST, MIB
+from procs import IMGSRV, feed_and_close, wait_until
+from wire import HOST, MIB, frame
 
 PKI = None  # directory of the certificates made once per module
 
@@ -223,6 +226,66 @@ class TlsReconnectTest(TlsBase):
         self.assertIn("reconnected", res.stderr)
         self.assertEqual(sorted(listing(self.root)), ["one.png", "two.png"])
         self.assertNotIn("plain (non-TLS) client", again.log_text())
+
+
+class TlsSilentClientsTest(TlsBase):
+    """Issue 12, item 3 over TLS: connections that finish the handshake and never send
+    hello are closed at the hello deadline and do not keep a client with a valid token out."""
+
+    def tls_connect(self, port):
+        context = ssl.create_default_context(cafile=pki("ca.pem"))
+        sock = socket.create_connection((HOST, port), timeout=10)
+        tls = context.wrap_socket(sock, server_hostname=HOST)  # the handshake, done here
+        self.on_cleanup(tls.close)
+        return tls
+
+    def read_frame(self, tls):
+        def exact(n):
+            data = b""
+            while len(data) < n:
+                chunk = tls.recv(n - len(data))
+                if not chunk:
+                    raise ConnectionError("closed")
+                data += chunk
+            return data
+        header_len, body_len = struct.unpack(">IQ", exact(12))
+        header = json.loads(exact(header_len))
+        exact(body_len)
+        return header
+
+    def hello_with(self, port, token):
+        try:
+            tls = self.tls_connect(port)
+            tls.sendall(frame({"op": "hello", "id": 1, "version": 1, "client": "imgsh-tests/1.0", "token": token}))
+            return self.read_frame(tls)
+        except (OSError, ConnectionError, ssl.SSLError):
+            return None
+
+    def test_handshaken_silent_connections_are_closed_and_a_token_holder_gets_in(self):
+        tokens = os.path.join(self.tmp, "tokens")
+        res = subprocess.run([IMGSRV, "token", "add", "--tokens", tokens], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, timeout=30)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        token = res.stdout.decode().strip()
+        server = self.start_tls_server("server", "--tokens", tokens, "--max-sessions", "10",
+                                       "--max-sessions-per-address", "64", "--hello-timeout", "1")
+        silent = []
+        for _ in range(10):
+            silent.append(self.tls_connect(server.port))
+        started = time.monotonic()
+        reply = wait_until(lambda: (lambda r: r if r and r.get("status") == "ok" else None)(
+            self.hello_with(server.port, token)), timeout=6.0, interval=0.2)
+        self.assertIsNotNone(reply, "a client with a valid token was kept out for 6 s by silent TLS peers")
+        self.assertLess(time.monotonic() - started, 6.0)
+        # Each silent one was told why over TLS, then closed.
+        header = self.read_frame(silent[0])
+        self.assertEqual(header.get("code"), "timeout")
+        self.assertIn("no hello within 1 s", header.get("message", ""))
+        silent[0].settimeout(3)
+        self.assertEqual(silent[0].recv(1), b"")
+        self.assertTrue(wait_until(lambda: server.log_text().count("timed out (hello)") >= 10, 10),
+                        server.log_text())
+        self.assertEqual(listing(self.root), [])
 
 
 if __name__ == "__main__":

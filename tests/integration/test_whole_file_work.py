@@ -139,6 +139,34 @@ class HashingOffTheIoThreads(IntegrationTest):
         self.assertRoot(["huge.png"])
 
 
+def thread_count(pid):
+    return len(os.listdir("/proc/%d/task" % pid))
+
+
+class WorkerPoolSize(IntegrationTest):
+    """--worker-threads N (config key worker-threads) sizes the pool that hashes: the
+    server runs exactly N - M more threads with N than with M, and refuses 0."""
+
+    def test_worker_threads_option_and_config_key_size_the_pool(self):
+        one = self.start_server("--threads", "1", "--worker-threads", "1", root=self.mkdir("r1"))
+        self.assertServerServes(one)
+        five = self.start_server("--threads", "1", "--worker-threads", "5", root=self.mkdir("r5"))
+        self.assertServerServes(five)
+        self.assertEqual(thread_count(five.proc.pid) - thread_count(one.proc.pid), 4)
+        config = os.path.join(self.tmp, "imgsrv.conf")
+        with open(config, "w") as f:
+            f.write("worker-threads = 3\n")
+        three = self.start_server("--threads", "1", "--config", config, root=self.mkdir("r3"))
+        self.assertServerServes(three)
+        self.assertEqual(thread_count(three.proc.pid) - thread_count(one.proc.pid), 2)
+
+    def test_zero_worker_threads_is_refused(self):
+        rc, out, err = self.run_imgsrv("--worker-threads", "0", "--root", self.root, "0")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("--worker-threads: Value 0 not in range 1 to 64", err)
+        self.assertRoot([])
+
+
 class OddFilesNeverOpened(IntegrationTest):
 
     def test_a_fifo_named_png_is_never_opened(self):

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <latch>
 #include <optional>
@@ -93,10 +95,20 @@ class StoreContract : public ::testing::Test {
       co_return co_await sink->publish(xxh3_of(bytes));
     }());
   }
+  // What list() hands over, in the order it does, and whether it says more matched.
+  struct Listing {
+    std::vector<proto::FileInfo> files;
+    bool truncated = false;
+  };
+  Listing listing(const std::string& prefix, std::uint64_t limit) {
+    Listing out;
+    out.truncated =
+        run_awaitable(store().list(prefix, limit, [&](const proto::FileInfo& f) { out.files.push_back(f); }));
+    return out;
+  }
   std::vector<std::string> names(const std::string& prefix = "", std::uint64_t limit = 0) {
-    Listing listing = run_awaitable(store().list(prefix, limit));
     std::vector<std::string> out;
-    for (const auto& f : listing.files) out.push_back(f.name);
+    for (const auto& f : listing(prefix, limit).files) out.push_back(f.name);
     return out;
   }
   // The error code `work` is refused with; nothing when it succeeds.
@@ -293,15 +305,55 @@ TYPED_TEST(StoreContract, ListingIsBytewiseWithPrefixLimitAndTruncatedFlag) {
   EXPECT_THAT(this->names(), ElementsAre("B.png", "a.jpg", "ab.png", "b.png", "c.jpeg"));
   EXPECT_THAT(this->names("a"), ElementsAre("a.jpg", "ab.png"));
   EXPECT_THAT(this->names("zz"), IsEmpty());
-  Listing two = run_awaitable(this->store().list("", 2));
+  auto two = this->listing("", 2);
   ASSERT_EQ(two.files.size(), 2u);
   EXPECT_EQ(two.files[1].name, "a.jpg");
   EXPECT_TRUE(two.truncated);
-  EXPECT_FALSE(run_awaitable(this->store().list("", 5)).truncated);
-  EXPECT_FALSE(run_awaitable(this->store().list("", 0)).truncated);
-  Listing prefixed = run_awaitable(this->store().list("a", 1));
+  EXPECT_FALSE(this->listing("", 5).truncated);
+  EXPECT_FALSE(this->listing("", 0).truncated);
+  auto prefixed = this->listing("a", 1);
   EXPECT_EQ(prefixed.files.size(), 1u);
   EXPECT_TRUE(prefixed.truncated);
+}
+
+// A root far larger than one pass of the store picks (about 2,890 such
+// names in the local store) is listed whole, in order, each name once, and a limit across
+// a pass boundary stops exactly there.
+TYPED_TEST(StoreContract, ListingsLargerThanOneBatchAreCompleteOrderedAndExact) {
+  std::vector<std::string> expected;
+  for (int i = 0; i < 5000; ++i) {
+    char number[8];
+    std::snprintf(number, sizeof number, "n%05d", (i * 7919) % 5000);  // planted out of order
+    std::string name = number + std::string(234, 'x') + ".png";         // 244 bytes
+    auto image = image_of(name, "x");                                    // only images are listed
+    this->backend_.plant_file(name, std::string(image.begin(), image.end()));
+    expected.push_back(name);
+  }
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(this->names(), expected);
+  for (std::uint64_t limit : {1u, 2889u, 2890u, 2891u, 2892u, 4999u}) {
+    auto part = this->listing("", limit);
+    ASSERT_EQ(part.files.size(), limit);
+    EXPECT_EQ(part.files.back().name, expected[limit - 1]) << limit;
+    EXPECT_TRUE(part.truncated) << limit;
+  }
+  EXPECT_FALSE(this->listing("", 5000).truncated);
+  EXPECT_EQ(this->names("n04").size(), 1000u);
+}
+
+// Entries that are not listed do not count toward the limit, nor make a
+// listing truncated.
+TYPED_TEST(StoreContract, UnlistedEntriesNeitherFillTheLimitNorTruncate) {
+  this->put("a.png", "x");
+  this->backend_.plant_directory("b.png");
+  this->put("c.png", "x");
+  this->backend_.plant_directory("d.png");
+  auto two = this->listing("", 2);
+  EXPECT_THAT(this->names("", 2), ElementsAre("a.png", "c.png"));
+  EXPECT_FALSE(two.truncated);
+  auto one = this->listing("", 1);
+  EXPECT_THAT(this->names("", 1), ElementsAre("a.png"));
+  EXPECT_TRUE(one.truncated);
 }
 
 TYPED_TEST(StoreContract, TemporariesDotfilesAndOtherEntriesAreNeverListed) {
