@@ -96,7 +96,7 @@ void AreaDownscale::row(std::uint32_t y, const std::uint8_t* pixels, std::uint32
   if (y >= in_height_ || counts_.empty()) return;
   std::size_t out_row = static_cast<std::size_t>(std::uint64_t{y} * out_.height / in_height_) * out_.width;
   unsigned bpp = bytes_per_pixel(format_);
-  std::uint32_t rgba[4];
+  std::uint32_t rgba[4] = {};
   for (std::uint32_t x = first; x < in_width_; x += step) {
     to_rgba(format_, pixels + std::size_t{x} * bpp, rgba);
     std::size_t at = out_row + column_box_[x];
