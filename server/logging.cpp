@@ -60,7 +60,8 @@ class LineFormatter final : public spdlog::formatter {
       text.pop_back();  // the closing brace: the message's fields follow
       if (!payload.empty() && payload.front() == kStructured) {
         payload.remove_prefix(1);
-        text += "," + std::string(payload.substr(1));  // its fields, without its opening brace
+        text += ',';  // appended, not "literal" + std::string (GCC bug 105329: -Wrestrict at -O3)
+        text += payload.substr(1);  // its fields, without its opening brace
       } else {
         text += ",\"msg\":" + nlohmann::json(std::string(payload)).dump(-1, ' ', false,
                                                                          nlohmann::json::error_handler_t::replace) +

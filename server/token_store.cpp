@@ -155,7 +155,7 @@ std::optional<TokenEntry> parse_token_line(std::string_view line, const std::str
   } else if (note.starts_with("added ") && valid_date(trim(note.substr(6)))) {
     entry.added = trim(note.substr(6));  // the note older versions wrote
   } else {
-    entry.added = "-";
+    entry.added = std::string(1, '-');  // not = "-": GCC bug 105329 (-Wrestrict at -O3)
   }
   return entry;
 }

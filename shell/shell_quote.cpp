@@ -25,7 +25,10 @@ std::string shell_quote(std::string_view word) {
   // it's.png reads better as "it's.png" than as 'it'\''s.png': double quotes when
   // nothing in the word is special inside them.
   if (word.find('\'') != std::string_view::npos && word.find_first_of("\"$`\\!") == std::string_view::npos) {
-    return "\"" + std::string(word) + "\"";
+    std::string quoted = "\"";  // appended, not "literal" + std::string (GCC bug 105329: -Wrestrict at -O3)
+    quoted += word;
+    quoted += '"';
+    return quoted;
   }
   std::string out = "'";
   for (char c : word) {
