@@ -63,7 +63,11 @@ class ScratchDir {
 // racing with this thread's read of it.
 template <class T>
 T run_awaitable(asio::awaitable<T> work) {
-  asio::io_context io;
+  // One per thread, never destroyed while tests run: a store's worker thread may still be
+  // inside its post (signalling the scheduler) after the awaitable has completed here, so
+  // an io_context per call would be destroyed under it (TSan: the image facts pool).
+  static thread_local asio::io_context io;
+  io.restart();
   std::exception_ptr error;
   if constexpr (std::is_void_v<T>) {
     asio::co_spawn(io, std::move(work), [&](std::exception_ptr e) { error = e; });
