@@ -49,7 +49,7 @@ class ViewTest(IntegrationTest):
         s = self.open(60, 24)
         s.type("view red.jpg")
         s.keys("Enter")
-        text = s.wait_for("view red.jpg ok", 20)
+        text = s.wait_for("view red.jpg ok", 60)
         rows = block_rows(text)
         # 400x200 in 60 columns of 1:2 cells: 60 wide, 60 * 200/400 / 2 = 15 tall (21 fit).
         self.assertEqual(len(rows), 15, text)
@@ -63,7 +63,7 @@ class ViewTest(IntegrationTest):
         s = self.open(80, 24)
         s.type("view tall.png")
         s.keys("Enter")
-        text = s.wait_for("view tall.png ok", 20)
+        text = s.wait_for("view tall.png ok", 60)
         rows = block_rows(text)
         # 21 rows are left (command line, report, prompt); 100x400 in 21 rows of 1:2
         # cells: 21 * 100/400 * 2 = 10.5 wide.
@@ -78,7 +78,7 @@ class ViewTest(IntegrationTest):
         s = self.open(80, 30)
         s.type("view *")
         s.keys("Enter")
-        text = s.wait_for("2 of 2 images drawn", 20)
+        text = s.wait_for("2 of 2 images drawn", 60)
         captions = [line for line in text.splitlines() if "red.jpg" in line and "tall.png" in line]
         self.assertEqual(len(captions), 1, text)
         self.assertLess(captions[0].index("red.jpg"), captions[0].index("tall.png"), "sorted by name")
