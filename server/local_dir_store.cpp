@@ -172,15 +172,15 @@ class LocalDirStore final : public Storage {
   asio::awaitable<bool> list(std::string prefix, std::uint64_t limit, const ListingSink& sink) const override {
     // Names come in batches of bounded size (root_name_batches.hpp); only those
     // returned, and one more to learn whether the listing is truncated, are stat-ed.
-    // Entries reach the sink in chunks, each with its image facts (add_image_facts).
+    // Entries reach the sink in chunks, each with its image facts (send_with_facts).
     std::uint64_t listed = 0;
     std::optional<std::string> after;
-    std::vector<proto::FileInfo> pending;
+    std::vector<ListedEntry> pending;
     for (;;) {
       std::size_t wanted = limit == 0 ? SIZE_MAX : static_cast<std::size_t>(std::min<std::uint64_t>(limit - listed + 1, SIZE_MAX));
       NameBatch batch = root_names_after(root_fd_.get(), prefix, after, wanted, kListBatchBytes);
       for (const auto& name : batch.names) {
-        std::optional<proto::FileInfo> entry = listed_entry(name);
+        std::optional<ListedEntry> entry = listed_entry(name);
         if (!entry) continue;
         if (limit != 0 && listed == limit) {
           co_await send_with_facts(pending, sink);
@@ -198,12 +198,26 @@ class LocalDirStore final : public Storage {
     }
   }
 
-  // Fills the image facts of `entries`, hands each to `sink` in order, and empties it.
-  asio::awaitable<void> send_with_facts(std::vector<proto::FileInfo>& entries, const ListingSink& sink) const {
-    co_await add_image_facts(entries);
-    for (const auto& entry : entries) sink(entry);
+  // A listed entry and the key of the stat that found it (for its image facts).
+  struct ListedEntry {
+    proto::FileInfo info;
+    FileKey key;
+  };
+
+  // Fills the image facts of `entries` (keyed by the listing's own stat), hands each to
+  // `sink` in order, and empties it.
+  asio::awaitable<void> send_with_facts(std::vector<ListedEntry>& entries, const ListingSink& sink) const {
+    std::vector<FactsRequest> requests;
+    requests.reserve(entries.size());
+    for (const auto& entry : entries) requests.push_back({entry.info.name, entry.key});
+    auto facts = co_await facts_.lookup(root_fd_.get(), std::move(requests));
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      entries[i].info.image = std::move(facts[i]);
+      sink(entries[i].info);
+    }
     entries.clear();
   }
+
 
   asio::awaitable<proto::FileInfo> stat(std::string name) const override {
     auto file = co_await open_file(name);
@@ -218,19 +232,7 @@ class LocalDirStore final : public Storage {
     co_return info;
   }
 
-  asio::awaitable<void> add_image_facts(std::vector<proto::FileInfo>& files) const override {
-    std::vector<FactsRequest> requests;
-    std::vector<std::size_t> at;  // the entry of each request (an entry gone meanwhile has none)
-    requests.reserve(files.size());
-    for (std::size_t i = 0; i < files.size(); ++i) {
-      struct stat st {};
-      if (::fstatat(root_fd_.get(), files[i].name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) continue;
-      requests.push_back({files[i].name, file_key(st)});
-      at.push_back(i);
-    }
-    auto facts = co_await facts_.lookup(root_fd_.get(), std::move(requests));
-    for (std::size_t k = 0; k < facts.size(); ++k) files[at[k]].image = std::move(facts[k]);
-  }
+
 
   asio::awaitable<std::unique_ptr<StoredFile>> open(std::string name) const override {
     co_return co_await open_file(name);
@@ -342,11 +344,11 @@ class LocalDirStore final : public Storage {
   // The per-entry step of a listing: what is listed of one picked name, or
   // nothing when it is not a regular file (a directory, link, FIFO, device, or
   // gone since it was read). Nothing is opened.
-  std::optional<proto::FileInfo> listed_entry(const std::string& name) const {
+  std::optional<ListedEntry> listed_entry(const std::string& name) const {
     struct stat st {};
     if (::fstatat(root_fd_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
     if (!gate_.admits_entry(root_fd_.get(), name, st)) return std::nullopt;  // not an image header: not listed
-    return info_from_stat(name, st);
+    return ListedEntry{info_from_stat(name, st), file_key(st)};
   }
 
   // A valid name, not taken, and room for `size` bytes (statvfs).

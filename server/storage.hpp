@@ -79,10 +79,6 @@ class Storage {
   virtual asio::awaitable<void> check_upload(std::string name, std::uint64_t size) const = 0;
   // check_upload, then the sink the bytes go into.
   virtual asio::awaitable<std::unique_ptr<UploadSink>> begin_upload(std::string name, std::uint64_t size) const = 0;
-  // Fills the `image` facts of listed entries (the ones a listing returns, after it is
-  // cut to its limit), each from the file's header: cached, read off the I/O threads.
-  // An entry whose facts cannot be had is left without. Never throws for one file.
-  virtual asio::awaitable<void> add_image_facts(std::vector<proto::FileInfo>& /*files*/) const { co_return; }
   // Removes a stored file (not_found; invalid_name for hidden names, so no
   // temporary or lock can be named). A get already sending it completes with
   // the old content.
