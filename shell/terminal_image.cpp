@@ -81,6 +81,9 @@ CellArea drawn_area(int width, int height, int columns, int rows, const Terminal
 
 std::string draw_image(const proto::RgbaImage& image, int columns, int rows, const TerminalSize& cell, PixelMode mode) {
   if (image.width == 0 || image.height == 0) return {};
+  // A thumbnail is a few thousand cells: it is drawn on the shell's own thread.
+  // chafa's default is a glib thread pool per draw, whose futex locks TSan cannot see.
+  chafa_set_n_threads(1);
   auto info = detected_terminal();
   CellArea area = drawn_area(static_cast<int>(image.width), static_cast<int>(image.height), columns, rows, cell);
   GlibPtr<ChafaSymbolMap> symbols(chafa_symbol_map_new());
