@@ -4,7 +4,7 @@
 // code is instrumented (the decoders are the system's libspng, libjpeg-turbo, libexif);
 // ASan and UBSan catch our slips around them: the chunk tracker, the JPEG source and
 // APP1 reader, the longjmp paths, the EXIF field readers.
-// Built and run by run_images.sh; not part of make test.
+// Built and run by `run.sh images`; not part of make test.
 #include <sys/mman.h>
 #include <unistd.h>
 
