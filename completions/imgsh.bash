@@ -10,7 +10,7 @@
 # The option lists follow `imgsh --help`, `imgsrv --help` and `imgsrv token add --help`
 # (tests/integration/test_completions.py fails when one is missing here).
 
-_imgsh_commands="ls get mget put mput stat view lls lcd lpwd progress version help quit rm rename"
+_imgsh_commands="ls get mget put mput stat view lls lcd lpwd progress version help quit rm rename reget"
 
 _imgsh_targets() {
     local file="${XDG_STATE_HOME:-$HOME/.local/state}/imgsh/targets"
@@ -84,7 +84,7 @@ _imgsh() {
         return
     fi
     case $command in
-        get|mget|stat|view|ls|list|dir|rm|delete|rename)
+        get|mget|stat|view|ls|list|dir|rm|delete|rename|reget)
             local IFS=$'\n'
             COMPREPLY=($(command timeout 3 "${words[0]}" -q "${connection[@]}" "$target" ls -1 "$cur" 2>/dev/null))
             compopt -o filenames 2>/dev/null  # names with spaces come back escaped

@@ -79,7 +79,7 @@ function __imgsh_tls_targets
     end
 end
 
-set -l __imgsh_commands ls get mget put mput stat view lls lcd lpwd progress version help quit rm rename
+set -l __imgsh_commands ls get mget put mput stat view lls lcd lpwd progress version help quit rm rename reget
 
 complete -c imgsh -f
 complete -c imgsh -s h -l help -d 'show help and exit'
@@ -98,7 +98,7 @@ complete -c imgsh -l timeout -x -d 'give up when ls or stat gets no reply within
 complete -c imgsh -n __imgsh_needs_target -a '(__imgsh_targets)' -d 'past target'
 complete -c imgsh -n __imgsh_needs_target -a '(__imgsh_tls_targets)' -d 'past target, with TLS'
 complete -c imgsh -n __imgsh_needs_command -a "$__imgsh_commands"
-complete -c imgsh -n '__imgsh_command_is get mget stat view ls list dir rm delete rename' -a '(__imgsh_remote_names)'
+complete -c imgsh -n '__imgsh_command_is get mget stat view ls list dir rm delete rename reget' -a '(__imgsh_remote_names)'
 complete -c imgsh -n '__imgsh_command_is put mput lls lcd' -F
 complete -c imgsh -n '__imgsh_command_is help' -a "$__imgsh_commands"
 

@@ -30,6 +30,16 @@ std::uint64_t need_uint(const json& header, const char* key) {
 std::string opt_string(const json& header, const char* key) { return field(header, key) ? need_string(header, key) : ""; }
 std::uint64_t opt_uint(const json& header, const char* key) { return field(header, key) ? need_uint(header, key) : 0; }
 
+std::int64_t opt_int(const json& header, const char* key) {
+  const json* v = field(header, key);
+  if (!v) return 0;
+  if (!v->is_number_integer()) throw ProtocolError(Errc::bad_request, std::string("field '") + key + "' must be an integer");
+  if (v->is_number_unsigned() && v->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
+    throw ProtocolError(Errc::bad_request, std::string("field '") + key + "' is out of range");
+  }
+  return v->get<std::int64_t>();
+}
+
 std::string need_xxh3(const json& header) {
   std::string text = need_string(header, "xxh3");
   if (!is_xxh3_hex(text)) throw ProtocolError(Errc::bad_request, "field 'xxh3' must be 32 lowercase hex digits");
@@ -63,10 +73,14 @@ struct HeaderFields {
     if (r.limit) h["limit"] = r.limit;
   }
   void operator()(const Stat& r) const { h["name"] = r.name; }
-  void operator()(const Get& r) const { h["name"] = r.name; }
+  void operator()(const Get& r) const {
+    h["name"] = r.name;
+    if (r.offset) h["offset"] = r.offset;
+  }
   void operator()(const Put& r) const {
     h["name"] = r.name;
     h["size"] = r.size;
+    if (r.mtime) h["mtime"] = r.mtime;
   }
   void operator()(const Data&) const {}
   void operator()(const Bye&) const {}
@@ -108,9 +122,9 @@ Request parse_request(const nlohmann::json& header, std::uint64_t& id_out) {
   } else if (op == "stat") {
     r.body = Stat{need_string(header, "name")};
   } else if (op == "get") {
-    r.body = Get{need_string(header, "name")};
+    r.body = Get{need_string(header, "name"), opt_uint(header, "offset")};
   } else if (op == "put") {
-    r.body = Put{need_string(header, "name"), need_uint(header, "size")};
+    r.body = Put{need_string(header, "name"), need_uint(header, "size"), opt_int(header, "mtime")};
   } else if (op == "data") {
     r.body = Data{};
   } else if (op == "bye") {

@@ -31,6 +31,7 @@ struct Stat {
 };
 struct Get {
   std::string name;
+  std::uint64_t offset = 0;  // send the bytes from here on (resuming a download); past the end: bad_request
 };
 // A put whose body_len equals size carries its bytes inline. A put with
 // body_len 0 announces them: the server answers "continue" (or refuses), and
@@ -38,6 +39,7 @@ struct Get {
 struct Put {
   std::string name;
   std::uint64_t size = 0;
+  std::int64_t mtime = 0;  // put -p: the stored file's modification time (Unix seconds); 0: the time of the upload
 };
 struct Data {};
 struct Bye {};

@@ -59,8 +59,16 @@ asio::awaitable<Outcome> handle_stat(RequestContext& ctx, const proto::Stat& req
 asio::awaitable<Outcome> handle_get(RequestContext& ctx, const proto::Get& req) {
   std::unique_ptr<StoredFile> file = co_await ctx.server.store.open(req.name);
   const proto::FileInfo& info = file->info();
-  Outcome outcome = succeeded(proto::file_info_reply(ctx.id, info), "sent " + std::to_string(info.size) + " bytes");
-  outcome.bytes = info.size;
+  if (req.offset > info.size) {
+    throw ProtocolError(Errc::bad_request, "offset " + std::to_string(req.offset) + " is past the end of " +
+                                               log_safe(req.name, 64) + " (" + std::to_string(info.size) + " bytes)");
+  }
+  nlohmann::json reply = proto::file_info_reply(ctx.id, info);
+  if (req.offset > 0) reply["offset"] = req.offset;  // the body is the bytes from there on
+  Outcome outcome = succeeded(std::move(reply), "sent " + std::to_string(info.size - req.offset) + " bytes" +
+                                                    (req.offset ? " from offset " + std::to_string(req.offset) : ""));
+  outcome.bytes = info.size - req.offset;
+  outcome.file_offset = req.offset;
   outcome.file = std::move(file);
   co_return outcome;
 }

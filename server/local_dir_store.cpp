@@ -59,9 +59,10 @@ class LocalStoredFile final : public StoredFile {
   const proto::FileInfo& info() const override { return info_; }
   int fd() const { return fd_.get(); }
 
-  asio::awaitable<void> send(proto::NetStream& stream, std::string_view head, bool more_follows) override {
+  asio::awaitable<void> send(proto::NetStream& stream, std::string_view head, bool more_follows,
+                             std::uint64_t offset) override {
     try {
-      co_await send_head_and_file(stream, head, fd_.get(), 0, info_.size, more_follows);
+      co_await send_head_and_file(stream, head, fd_.get(), offset, info_.size - offset, more_follows);
     } catch (const proto::ProtocolError& e) {
       // The header promised more bytes than the file now has: the frame
       // cannot be completed, so the connection must end (the client keeps nothing).
@@ -114,7 +115,11 @@ class LocalUpload final : public UploadSink {
     co_return check.facts;
   }
 
-  asio::awaitable<proto::FileInfo> publish(std::string xxh3) override {
+  asio::awaitable<proto::FileInfo> publish(std::string xxh3, std::int64_t mtime) override {
+    if (mtime != 0) {
+      struct timespec times[2] = {{0, UTIME_NOW}, {static_cast<time_t>(mtime), 0}};
+      if (::futimens(fd_.get(), times) != 0) throw StoreError(Errc::internal, errno_text(name_ + ": futimens"));
+    }
     struct stat st {};
     if (::fstat(fd_.get(), &st) != 0) throw StoreError(Errc::internal, errno_text(name_ + ": fstat"));
     if (fsync_ && ::fsync(fd_.get()) != 0) {

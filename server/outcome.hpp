@@ -22,6 +22,7 @@ struct Outcome {
   nlohmann::json reply;              // the reply header: ok or error
   std::string body;                  // the reply body, when it is in memory (list)
   std::unique_ptr<StoredFile> file;  // or a stored file sent as the body (get)
+  std::uint64_t file_offset = 0;     // of which only the bytes from here on (a get with an offset)
   std::uint64_t bytes = 0;           // body bytes moved (put: stored, get: sent, list: the listing)
   std::unique_ptr<ListingBody> listing;  // or a listing too large to hold, spilled to a file (list)
   std::string log;                   // the summary line: "ok <log>" or "fail <code>: <log>"

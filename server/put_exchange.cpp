@@ -100,7 +100,7 @@ class PutExchange {
     proto::ImageFacts facts = co_await validate(*upload);
     // facts: what a facts cache keeps at publish (issue 13, item 2), keyed like the checksum.
     (void)facts;
-    proto::FileInfo info = co_await upload->publish(received);
+    proto::FileInfo info = co_await upload->publish(received, req_.mtime);
     Outcome outcome = succeeded(proto::file_info_reply(ctx_.id, info), "stored " + std::to_string(info.size) + " bytes");
     outcome.bytes = info.size;
     co_return outcome;

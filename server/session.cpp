@@ -301,8 +301,8 @@ asio::awaitable<Outcome> Session::refuse(const proto::FrameHead& head, std::uint
 
 asio::awaitable<void> Session::send_reply(Outcome& outcome) {
   if (outcome.file) {
-    std::string head = proto::encode_frame_head(outcome.reply, outcome.file->info().size);
-    co_await outcome.file->send(socket_, head, reader_.next_header_buffered());
+    std::string head = proto::encode_frame_head(outcome.reply, outcome.file->info().size - outcome.file_offset);
+    co_await outcome.file->send(socket_, head, reader_.next_header_buffered(), outcome.file_offset);
   } else if (outcome.listing) {
     std::string head = proto::encode_frame_head(outcome.reply, outcome.listing->size());
     co_await outcome.listing->send(socket_, head, reader_.next_header_buffered());

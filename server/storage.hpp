@@ -37,11 +37,12 @@ class StoredFile {
   // Name, size, mtime and checksum, as of the open.
   virtual const proto::FileInfo& info() const = 0;
   // Sends `head` (a frame's prefix and header) and then exactly info().size
-  // bytes. `more_follows`: another reply comes right after (small replies
+  // bytes, or those from `offset` on (a resumed get; offset <= size). `more_follows`: another reply comes right after (small replies
   // may then share TCP segments). Throws std::runtime_error when the file
   // ended early (the frame cannot be completed: close the connection), and
   // asio::system_error when the connection fails.
-  virtual asio::awaitable<void> send(proto::NetStream& stream, std::string_view head, bool more_follows) = 0;
+  virtual asio::awaitable<void> send(proto::NetStream& stream, std::string_view head, bool more_follows,
+                                     std::uint64_t offset = 0) = 0;
 };
 
 // One upload in progress. Destroying it without publish() aborts it: nothing
@@ -57,7 +58,8 @@ class UploadSink {
   // Makes the bytes visible under the name, never replacing a stored file:
   // of two racing uploads of one name exactly one publishes, the other gets
   // exists. `xxh3` is the verified checksum of the bytes, kept with the file.
-  virtual asio::awaitable<proto::FileInfo> publish(std::string xxh3) = 0;
+  // `mtime` (put -p; 0: none) becomes the file's modification time before it appears.
+  virtual asio::awaitable<proto::FileInfo> publish(std::string xxh3, std::int64_t mtime) = 0;
 };
 
 class Storage {

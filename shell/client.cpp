@@ -55,21 +55,29 @@ proto::FileInfo Client::stat(const std::string& name) {
 }
 
 proto::FileInfo Client::get(const std::string& name, int out_fd, const ProgressFn& progress) {
-  proto::RequestBody get = proto::Get{name};
-  HeaderFn on_header = [&progress](const proto::FileInfo&) { return progress; };
+  return get(name, out_fd, progress, GetFrom{});
+}
+
+proto::FileInfo Client::get(const std::string& name, int out_fd, const ProgressFn& progress, const GetFrom& from) {
+  proto::RequestBody get = proto::Get{name, from.offset};
+  HeaderFn on_header = [&progress, &from](const proto::FileInfo& info) {
+    if (from.announced) *from.announced = info;
+    return progress;
+  };
   return conn_.run([&]() -> asio::awaitable<proto::FileInfo> {
     auto& stream = conn_.stream();
     std::uint64_t id = conn_.next_id();
     nlohmann::json header = proto::to_header(proto::Request{id, get});
     trace_frame_sent(header, 0);
     co_await proto::write_frame(stream, header);
-    proto::FileInfo info = co_await receive_get(id, name, out_fd, on_header);
+    proto::FileInfo info = co_await receive_get(id, name, out_fd, on_header, from);
     co_return info;
   }());
 }
 
-proto::FileInfo Client::put(const std::string& name, int in_fd, std::uint64_t size, const ProgressFn& progress) {
-  return conn_.run(put_exchange(name, in_fd, size, progress));
+proto::FileInfo Client::put(const std::string& name, int in_fd, std::uint64_t size, const ProgressFn& progress,
+                            std::int64_t mtime) {
+  return conn_.run(put_exchange(name, in_fd, size, progress, mtime));
 }
 
 void Client::bye() {
@@ -105,21 +113,27 @@ Client::ThumbBytes Client::thumb(const std::string& name, std::uint32_t edge) {
 
 // The reply to get `id`: its header (then `on_header`'s progress callback), and its body into out_fd.
 asio::awaitable<proto::FileInfo> Client::receive_get(std::uint64_t id, const std::string& name, int out_fd,
-                                                     const HeaderFn& on_header) {
+                                                     const HeaderFn& on_header, const GetFrom& from) {
   proto::FrameHead head;
   proto::Reply reply = co_await read_reply(conn_, id, &head);
   proto::FileInfo info = proto::parse_file_info_reply(reply);
-  if (head.body_len != info.size) throw RemoteError(proto::Errc::bad_frame, "get reply body does not match its size");
+  // A resumed get's reply echoes its offset; its body is the rest of the file.
+  auto echoed = reply.fields.find("offset");
+  std::uint64_t offset = echoed != reply.fields.end() && echoed->is_number_unsigned() ? echoed->get<std::uint64_t>() : 0;
+  if (offset != from.offset || info.size < offset || head.body_len != info.size - offset) {
+    throw RemoteError(proto::Errc::bad_frame, "get reply body does not match its size");
+  }
   ProgressFn progress = on_header ? on_header(info) : ProgressFn();
-  co_await receive_body(name, info, out_fd, progress);
+  co_await receive_body(name, info, out_fd, progress, from);
   co_return info;
 }
 
 asio::awaitable<void> Client::receive_body(const std::string& name, const proto::FileInfo& info, int out_fd,
-                                           const ProgressFn& progress) {
+                                           const ProgressFn& progress, const GetFrom& from) {
   if (info.xxh3.empty()) throw RemoteError(proto::Errc::bad_frame, "get reply carries no xxh3 checksum");
-  proto::Xxh3Hasher hasher;
-  std::uint64_t done = 0;
+  proto::Xxh3Hasher own;
+  proto::Xxh3Hasher& hasher = from.hashed ? *from.hashed : own;
+  std::uint64_t done = from.offset;  // progress counts the whole file
   while (true) {
     auto piece = co_await conn_.reader().read_body_some();
     if (piece.empty()) break;
@@ -143,10 +157,10 @@ asio::awaitable<void> Client::receive_body(const std::string& name, const proto:
 // One put from request to reply: inline when small enough, else announced,
 // so a refusal (exists, too_large, no_space) costs no body.
 asio::awaitable<proto::FileInfo> Client::put_exchange(const std::string& name, int in_fd, std::uint64_t size,
-                                                      const ProgressFn& progress) {
+                                                      const ProgressFn& progress, std::int64_t mtime) {
   auto& stream = conn_.stream();
   std::uint64_t id = conn_.next_id();
-  nlohmann::json put = proto::to_header(proto::Request{id, proto::Put{name, size}});
+  nlohmann::json put = proto::to_header(proto::Request{id, proto::Put{name, size, mtime}});
   proto::Reply reply;
   if (size <= conn_.limits().inline_put_max) {
     trace_frame_sent(put, size);

@@ -14,6 +14,7 @@
 
 #include <asio/awaitable.hpp>
 
+#include "protocol/checksum.hpp"
 #include "protocol/messages.hpp"
 #include "shell/client_errors.hpp"
 #include "shell/connection.hpp"
@@ -59,6 +60,15 @@ struct PutManyCalls {
   std::function<void(std::size_t index, std::exception_ptr why)> failed;
 };
 
+// get -c / reget: only the bytes from `offset` on are asked for, and `hashed`
+// has already seen the first offset bytes (the kept partial), so the whole file's
+// checksum is verified. `announced` (if set) gets the reply's header before the body.
+struct GetFrom {
+  std::uint64_t offset = 0;
+  proto::Xxh3Hasher* hashed = nullptr;
+  proto::FileInfo* announced = nullptr;
+};
+
 class Client {
  public:
   Client(std::string host, std::string port) : conn_(std::move(host), std::move(port)) {}
@@ -94,8 +104,12 @@ class Client {
   // Bytes that do not match the server's checksum throw
   // Refusal(checksum_mismatch): the caller must not keep out_fd's file.
   proto::FileInfo get(const std::string& name, int out_fd, const ProgressFn& progress = {});
+  // get -c / reget: from a kept partial (GetFrom above).
+  proto::FileInfo get(const std::string& name, int out_fd, const ProgressFn& progress, const GetFrom& from);
   // Inline when size <= limits().inline_put_max, else announced first.
-  proto::FileInfo put(const std::string& name, int in_fd, std::uint64_t size, const ProgressFn& progress = {});
+  // `mtime` (put -p; 0: none): the stored file's modification time.
+  proto::FileInfo put(const std::string& name, int in_fd, std::uint64_t size, const ProgressFn& progress = {},
+                      std::int64_t mtime = 0);
   void bye();
   // A thumbnail of `name` (the thumb op, thumb_fetch.cpp): longer side at most `edge`.
   // A body over kMaxThumbBody is refused unread (the connection is dropped).
@@ -118,11 +132,11 @@ class Client {
  private:
   using HeaderFn = std::function<ProgressFn(const proto::FileInfo&)>;
   asio::awaitable<proto::FileInfo> receive_get(std::uint64_t id, const std::string& name, int out_fd,
-                                               const HeaderFn& on_header);
+                                               const HeaderFn& on_header, const GetFrom& from = {});
   asio::awaitable<void> receive_body(const std::string& name, const proto::FileInfo& info, int out_fd,
-                                     const ProgressFn& progress);
+                                     const ProgressFn& progress, const GetFrom& from);
   asio::awaitable<proto::FileInfo> put_exchange(const std::string& name, int in_fd, std::uint64_t size,
-                                                const ProgressFn& progress);
+                                                const ProgressFn& progress, std::int64_t mtime = 0);
   asio::awaitable<std::uint64_t> send_inline_put(const std::string& name, int in_fd, std::uint64_t size);
   asio::awaitable<proto::Reply> send_body_then_reply(const std::string& head, std::uint64_t id, int in_fd,
                                                      std::uint64_t size, const ProgressFn& progress);

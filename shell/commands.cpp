@@ -33,11 +33,19 @@ const OptionTable kGetOptions = {
     {'p', "", false, "keep the remote file's modification time"},
     {'n', "", false, "skip a file already here with the same content (xxh3)"},
     {0, "thumb", true, "save a thumbnail, its longer side at most EDGE pixels"},
+    {'c', "", false, "continue a download kept from before (as reget)"},
 };
 const OptionTable kPutOptions = {
     {'n', "", false, "skip a file already stored with the same content (xxh3)"},
+    {'p', "", false, "the stored file keeps the local file's modification time"},
+};
+const OptionTable kMputOptions = {
+    {'n', "", false, "skip a file already stored with the same content (xxh3)"},
 };
 const OptionTable kNoOptions = {};
+const OptionTable kRegetOptions = {
+    {'p', "", false, "keep the remote file's modification time"},
+};
 
 // The command's words past its options; run_command checked them already.
 ParsedOptions parsed(const std::vector<std::string>& words, const OptionTable& table) {
@@ -46,7 +54,7 @@ ParsedOptions parsed(const std::vector<std::string>& words, const OptionTable& t
 }
 
 TransferFlags transfer_flags(const ParsedOptions& options) {
-  return {.preserve_time = options.has("p"), .skip_same = options.has("n")};  // -p: get and mget only
+  return {.preserve_time = options.has("p"), .skip_same = options.has("n"), .resume = options.has("c")};  // -p: get and mget only
 }
 
 bool cmd_ls(ShellContext& ctx, const std::vector<std::string>& args) {
@@ -140,6 +148,15 @@ bool cmd_mget(ShellContext& ctx, const std::vector<std::string>& words) {
   return get_files(ctx, options.operands, "", transfer_flags(options));
 }
 
+// reget REMOTE [LOCAL]: get -c.
+bool cmd_reget(ShellContext& ctx, const std::vector<std::string>& words) {
+  auto options = parsed(words, kRegetOptions);
+  const auto& args = options.operands;
+  TransferFlags flags = transfer_flags(options);
+  flags.resume = true;
+  return get_file(ctx, args[0], args.size() > 1 ? expand_tilde(args[1]) : "", flags);
+}
+
 bool cmd_put(ShellContext& ctx, const std::vector<std::string>& words) {
   auto options = parsed(words, kPutOptions);
   const auto& args = options.operands;
@@ -157,6 +174,10 @@ bool cmd_put(ShellContext& ctx, const std::vector<std::string>& words) {
       std::cerr << "imgsh: put PATTERN stores each file under its own name; give no REMOTE name\n";
       return false;
     }
+    if (flags.preserve_time) {
+      std::cerr << "imgsh: put -p takes one file, not a PATTERN\n";
+      return false;
+    }
     return put_files(ctx, {args[0]}, flags);
   }
   std::string path = args[0] == "-" ? args[0] : expand_tilde(args[0]);
@@ -165,7 +186,7 @@ bool cmd_put(ShellContext& ctx, const std::vector<std::string>& words) {
 }
 
 bool cmd_mput(ShellContext& ctx, const std::vector<std::string>& words) {
-  auto options = parsed(words, kPutOptions);
+  auto options = parsed(words, kMputOptions);
   return put_files(ctx, options.operands, transfer_flags(options));
 }
 
@@ -182,19 +203,26 @@ const std::vector<Command>& command_table() {
        "list the stored images (names starting with PATTERN, or matching a glob); -l size, time, dimensions and "
        "format, -h human sizes; sorted by name, -t time, -S size, --sort=taken|pixels|name|time|size, -r reversed",
        cmd_ls},
-      {"get", {}, Completion::remote, 1, 2, "get [-pn] [--thumb EDGE] REMOTE [LOCAL|-]",
+      {"get", {}, Completion::remote, 1, 2, "get [-pnc] [--thumb EDGE] REMOTE [LOCAL|-]",
        "download REMOTE (or every name a glob matches, into LOCAL if a directory; - writes it to stdout); never "
        "overwrites a local file; -p keeps the modification time; -n skips a local file with the same content; "
+       "-c continues a download kept from before (as reget); "
        "--thumb EDGE saves a thumbnail (longer side at most EDGE pixels) as NAME_EDGE.jpg or .png",
        cmd_get, Completion::local, &kGetOptions},
       {"mget", {}, Completion::remote, 1, kMany, "mget [-pn] PATTERN...",
        "download every remote file the patterns match (-p, -n as for get)", cmd_mget, std::nullopt, &kMgetOptions},
-      {"put", {}, Completion::local, 1, 2, "put [-n] LOCAL [REMOTE]",
+      {"reget", {}, Completion::remote, 1, 2, "reget [-p] REMOTE [LOCAL]",
+       "continue a download that failed or was cancelled: an interrupted get keeps its bytes in a hidden "
+       ".NAME.XXH3.imgsh-partial beside LOCAL; reget asks for the rest, checks the whole file's xxh3, then saves it "
+       "(a partial kept for other content is removed and the download starts over)",
+       cmd_reget, Completion::local, &kRegetOptions},
+      {"put", {}, Completion::local, 1, 2, "put [-np] LOCAL [REMOTE]",
        "upload LOCAL (a .jpg, .jpeg or .png image; a glob uploads every match; - reads stdin, spooled to a temporary "
-       "file first, in a one-shot command); -n skips a stored file with the same content",
+       "file first, in a one-shot command); -n skips a stored file with the same content; -p the stored file keeps "
+       "LOCAL's modification time",
        cmd_put, Completion::none, &kPutOptions},
       {"mput", {}, Completion::local, 1, kMany, "mput [-n] PATTERN...",
-       "upload every local file the patterns match (-n as for put)", cmd_mput, std::nullopt, &kPutOptions},
+       "upload every local file the patterns match (-n as for put)", cmd_mput, std::nullopt, &kMputOptions},
       {"stat", {}, Completion::remote, 1, 1, "stat NAME",
        "show the size, modification time, checksum and image facts (dimensions, depth, colour, EXIF) of NAME", cmd_stat,
        std::nullopt, &kNoOptions},

@@ -12,6 +12,7 @@
 #include "shell/local_files.hpp"
 #include "shell/progress_bar.hpp"
 #include "shell/remote_op.hpp"
+#include "shell/resume_get.hpp"
 #include "shell/same_content.hpp"
 #include "shell/shell_quote.hpp"
 #include "shell/stdin_spool.hpp"
@@ -74,13 +75,17 @@ bool get_file(ShellContext& ctx, const std::string& name, const std::string& loc
     if (flags.skip_same && local_has_remote_content(ctx.client, path, name)) {
       return "already here: " + shell_quote(path) + " has the same content (xxh3)";
     }
+    if (flags.resume) return resume_get(ctx, name, path, flags.preserve_time);
     Download download = hint_on_exists("get REMOTE NEWNAME saves it under another name", [&] { return Download(path); });
     auto start = std::chrono::steady_clock::now();
     // A bar needs the size before the bytes: one stat round trip, at a terminal only
     // (stored files never change: names are never overwritten).
     std::uint64_t size = ctx.progress ? ctx.client.stat(name).size : 0;
     std::optional<ProgressBar> bar(std::in_place, name, size, ctx.progress);
-    auto info = ctx.client.get(name, download.fd(), [&bar](std::uint64_t done) { bar->update(done); });
+    auto info = get_keeping_partial(download, path, [&](proto::FileInfo& announced) {
+      return ctx.client.get(name, download.fd(), [&bar](std::uint64_t done) { bar->update(done); },
+                            GetFrom{.announced = &announced});
+    });
     bar.reset();
     if (flags.preserve_time) set_modification_time(download.fd(), info.mtime, path);
     download.commit();
@@ -108,7 +113,8 @@ bool put_file(ShellContext& ctx, const std::string& path, const std::string& nam
     auto start = std::chrono::steady_clock::now();
     ProgressBar bar(name, src.size, ctx.progress);
     auto info = hint_on_exists("put LOCAL NEWNAME stores it under another name", [&] {
-      return ctx.client.put(name, src.fd.get(), src.size, [&bar](std::uint64_t done) { bar.update(done); });
+      return ctx.client.put(name, src.fd.get(), src.size, [&bar](std::uint64_t done) { bar.update(done); },
+                            flags.preserve_time ? modification_time(src.fd.get()) : 0);
     });
     attach_transfer(ctx, info.size, std::chrono::steady_clock::now() - start);
     return "stored " + std::to_string(info.size) + " bytes " +

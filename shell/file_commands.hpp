@@ -11,6 +11,7 @@ namespace imgsh::shell {
 struct TransferFlags {
   bool preserve_time = false;  // -p: the copy keeps the source's modification time
   bool skip_same = false;      // -n: a file already at the destination with the same content is skipped
+  bool resume = false;         // -c: continue a transfer kept from before (reget, reput)
 };
 
 // get REMOTE [LOCAL]: LOCAL may be a file name, a directory, or - (stdout); never overwrites.

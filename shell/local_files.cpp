@@ -83,6 +83,11 @@ std::string download_path(const std::string& remote_name, const std::string& loc
   return local_arg;
 }
 
+std::int64_t modification_time(int fd) {
+  struct stat st {};
+  return ::fstat(fd, &st) == 0 ? static_cast<std::int64_t>(st.st_mtim.tv_sec) : 0;
+}
+
 void set_modification_time(int fd, std::int64_t mtime, const std::string& path) {
   struct timespec times[2] = {{0, UTIME_NOW}, {static_cast<time_t>(mtime), 0}};
   if (::futimens(fd, times) != 0) fail_errno(path);
@@ -123,6 +128,23 @@ void Download::commit(bool flush) {
   if (rc != 0) fail_errno(path_);
   committed_ = true;
   fd_.reset();
+}
+
+bool Download::keep_as(const std::string& partial) {
+  if (committed_ || !fd_) return false;
+  std::string named = temp_name_;
+  if (named.empty()) {  // O_TMPFILE: give it a unique name first, then move it over any older partial
+    named = partial + "." + std::to_string(::getpid()) + ".new";
+    std::string proc = "/proc/self/fd/" + std::to_string(fd_.get());
+    if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, named.c_str(), AT_SYMLINK_FOLLOW) != 0) return false;
+  }
+  if (::rename(named.c_str(), partial.c_str()) != 0) {
+    ::unlink(named.c_str());
+    return false;
+  }
+  committed_ = true;
+  fd_.reset();
+  return true;
 }
 
 }  // namespace imgsh::shell

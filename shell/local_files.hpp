@@ -28,6 +28,8 @@ std::string download_path(const std::string& remote_name, const std::string& loc
 
 // get -p: the local copy takes the remote file's modification time. Throws LocalError.
 void set_modification_time(int fd, std::int64_t mtime, const std::string& path);
+// put -p: the local file's modification time (whole seconds), for the server to keep.
+std::int64_t modification_time(int fd);
 
 class Download {
  public:
@@ -42,6 +44,9 @@ class Download {
   // Flushes (unless the caller already did, e.g. with syncfs) and links the
   // file under its name; throws LocalError(exists) if the name appeared meanwhile.
   void commit(bool flush = true);
+  // Not complete (a failure or Ctrl-C): the bytes so far become the hidden file
+  // `partial` (replacing an older one there) for a later reget; false if not possible.
+  bool keep_as(const std::string& partial);
 
  private:
   std::string path_;

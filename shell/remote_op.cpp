@@ -65,8 +65,9 @@ Failure describe_failure(ShellContext& ctx) {
     return {"connection_lost", e.what()};
   } catch (const LocalIoError& e) {
     return {"local_error", e.what()};
-  } catch (const Interrupted&) {
+  } catch (const Interrupted& e) {
     ctx.interrupted = true;
+    if (std::string_view(e.what()).starts_with("cancelled")) return {"interrupted", e.what()};  // says what was kept
     return {"interrupted", "cancelled; nothing kept, the next command reconnects"};
   } catch (const NotTransferred& e) {
     if (e.interrupted()) return {"interrupted", "not transferred: cancelled"};

@@ -13,6 +13,7 @@ import unittest
 from checks import IntegrationTest
 from files import listing
 from images import make_png, shared_big_png
+from partials import assert_only_partial
 from tmux_screen import TmuxScreen
 
 BIG_SIDE = 2000  # a 12 MB PNG: several seconds through the throttling relay
@@ -230,10 +231,12 @@ class TerminalTest(IntegrationTest):
         s.wait_for("%s fail interrupted" % command)
         return s
 
-    def test_ctrl_c_during_get_keeps_nothing_and_reconnects(self):
+    def test_ctrl_c_during_get_keeps_a_partial_for_reget_and_reconnects(self):
         s = self.interrupt_transfer(self.root_path("big.png"), "get big.png", "big.png")
         s.wait_prompt()
-        self.assertEqual(listing(self.work), [], "no partial local file")
+        joined = "".join(line.rstrip() for line in s.screen().splitlines())  # the report may wrap
+        self.assertRegex(joined, r"get big\.png fail interrupted: cancelled \(kept [0-9.]+ [KMG]iB in \S+ for reget\)")
+        self.assertGreater(assert_only_partial(self, self.work, "big.png", self.root_path("big.png")), 0)
         s.type("stat bi")
         s.keys("Tab")  # completion reconnects; the command then says so
         self.assertLastLine(s, "> stat big.png", timeout=20)

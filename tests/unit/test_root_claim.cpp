@@ -93,7 +93,7 @@ TEST(RootClaim, SweepSparesLiveNodesTemporariesAndRemovesDeadOnes) {
   EXPECT_THAT(temps[0], HasSubstr(".imgsrv-tmp.a."));
   EXPECT_EQ(temps[1], ".imgsrv-tmp.l.00ff");
   // The live upload publishes intact after the sweep.
-  EXPECT_EQ(run_awaitable(sink->publish(xxh3_of(bytes))).size, bytes.size());
+  EXPECT_EQ(run_awaitable(sink->publish(xxh3_of(bytes), 0)).size, bytes.size());
   EXPECT_THAT(dir.entries(), ElementsAre(".imgsrv-tmp.l.00ff", "live.png"));
   // Node d may start again: the sweep let go of its lock.
   EXPECT_EQ(refusal(dir, true, "d"), "");

@@ -92,7 +92,7 @@ class StoreContract : public ::testing::Test {
     return run_awaitable([&]() -> asio::awaitable<proto::FileInfo> {
       auto sink = co_await store().begin_upload(name, bytes.size());
       co_await sink->write(bytes);
-      co_return co_await sink->publish(xxh3_of(bytes));
+      co_return co_await sink->publish(xxh3_of(bytes), 0);
     }());
   }
   // What list() hands over, in the order it does, and whether it says more matched.
@@ -157,7 +157,7 @@ TYPED_TEST(StoreContract, ExistingNameIsRefusedByCheckUploadBeginUploadAndPublis
   EXPECT_EQ(this->refusal(this->store().check_upload("dog.jpg", 10)), Errc::exists);
   EXPECT_EQ(this->refusal(this->store().begin_upload("dog.jpg", 10)), Errc::exists);
   run_awaitable(late->write(bytes));
-  EXPECT_EQ(this->refusal(late->publish(xxh3_of(bytes))), Errc::exists);
+  EXPECT_EQ(this->refusal(late->publish(xxh3_of(bytes), 0)), Errc::exists);
   late.reset();
   EXPECT_EQ(run_awaitable(this->store().stat("dog.jpg")).size, image_of("dog.jpg", "first").size());  // the first one stays
   EXPECT_THAT(this->backend_.raw_entries(), ElementsAre("dog.jpg"));
@@ -176,7 +176,7 @@ TYPED_TEST(StoreContract, TwoRacingUploadsOfOneNameGiveExactlyOneWinner) {
         auto sink = run_awaitable(this->store().begin_upload("race.png", bytes.size()));
         run_awaitable(sink->write(bytes));
         all_begun.arrive_and_wait();  // every racer holds a sink before anyone publishes
-        run_awaitable(sink->publish(xxh3_of(bytes)));
+        run_awaitable(sink->publish(xxh3_of(bytes), 0));
         ++winners;
       } catch (const StoreError& e) {
         if (e.code() == Errc::exists) ++exists;
