@@ -28,7 +28,7 @@ using namespace imgsh::shell;
 constexpr int kUsageError = 2;
 
 int usage_error(const std::string& message) {
-  std::cerr << "imgsh: " << message << "\nusage: imgsh [OPTIONS] HOST:PORT [COMMAND [ARGS...]]\n"
+  std::cerr << "imgsh: " << message << "\nusage: imgsh [OPTIONS] HOST[:PORT] [COMMAND [ARGS...]]\n"
             << "       imgsh HOST PORT put|get|list [FILE]\n(see imgsh --help)\n";
   return kUsageError;
 }
@@ -38,7 +38,7 @@ int usage_error(const std::string& message) {
 class UsageFormatter : public CLI::Formatter {
  public:
   std::string make_usage(const CLI::App*, std::string) const override {
-    return "Usage: imgsh [OPTIONS] HOST:PORT [COMMAND [ARGS...]]\n"
+    return "Usage: imgsh [OPTIONS] HOST[:PORT] [COMMAND [ARGS...]]\n"
            "       imgsh [OPTIONS] HOST PORT put|get|list [FILE]\n";
   }
 };
