@@ -13,6 +13,7 @@
 
 #include "protocol/version.hpp"
 #include "shell/client.hpp"
+#include "shell/client_config.hpp"
 #include "shell/command_table.hpp"
 #include "shell/protocol_trace.hpp"
 #include "shell/script_runner.hpp"
@@ -91,7 +92,11 @@ int main(int argc, char** argv) {
   for (const auto& c : command_table()) commands += (commands.empty() ? "" : ", ") + std::string(c.name);
   app.footer("Commands: " + commands +
              "\n(imgsh HOST:PORT help explains them). In a script, a line starting with '-' may fail.\n"
-             "History and past targets: $XDG_STATE_HOME/imgsh (else ~/.local/state/imgsh).");
+             "History and past targets: $XDG_STATE_HOME/imgsh (else ~/.local/state/imgsh).\n"
+             "Named hosts: $XDG_CONFIG_HOME/imgsh/config (else ~/.config/imgsh/config).");
+  bool list_hosts = false;
+  app.add_flag("--list-hosts", list_hosts,
+               "print the host names of the config file ($XDG_CONFIG_HOME/imgsh/config), one a line, and exit");
   app.prefix_command();
   try {
     app.parse(argc, argv);
@@ -104,10 +109,27 @@ int main(int argc, char** argv) {
   }
 
   std::vector<std::string> args = app.remaining();
+  std::string config_error;
+  auto config = load_client_config(client_config_path(), config_error);
+  if (!config) {
+    std::cerr << "imgsh: " << config_error << "\n";
+    return kUsageError;
+  }
+  if (list_hosts) {
+    for (const auto& h : config->hosts) std::cout << h.name << "\n";
+    return 0;
+  }
   if (args.empty()) return usage_error("no server given");
   Target target;
   std::vector<std::string> command;
-  if (is_classic_form(args)) {
+  if (const ConfiguredHost* host = config->find(args[0])) {  // a named host; the command line overrides it
+    std::string error;
+    target = parse_target(host->target, error).value();  // checked when the file was read
+    target.tls = target.tls || host->tls;
+    if (tls.ca_file.empty()) tls.ca_file = host->ca_file;
+    if (token_file.empty()) token_file = host->token_file;
+    command.assign(args.begin() + 1, args.end());
+  } else if (is_classic_form(args)) {
     target = {args[0], args[1]};
     command.assign(args.begin() + 2, args.end());
   } else {
