@@ -13,6 +13,7 @@
 
 #include "protocol/version.hpp"
 #include "shell/command_table.hpp"
+#include "shell/help_text_wrap.hpp"
 #include "shell/listing.hpp"
 #include "shell/local_paths.hpp"
 #include "shell/shell_context.hpp"
@@ -120,20 +121,25 @@ bool cmd_help(ShellContext&, const std::vector<std::string>& args) {
       std::cerr << "imgsh: no command '" << args[0] << "' (try help)\n";
       return false;
     }
-    std::cout << "usage: " << c->usage << "\n  " << c->help << "\n";
+    std::string text = "usage: " + std::string(c->usage) + "\n  " + std::string(c->help) + "\n";
     if (!c->aliases.empty()) {
-      std::cout << "  also:";
-      for (auto a : c->aliases) std::cout << " " << a;
-      std::cout << "\n";
+      text += "  also:";
+      for (auto a : c->aliases) text.append(" ").append(a);
+      text += "\n";
     }
+    std::cout << wrap_help_text(text, help_width(STDOUT_FILENO));
     return true;
   }
-  std::cout << "imgsh " IMGSH_VERSION " commands (help COMMAND for one):\n";
+  std::string text = "imgsh " IMGSH_VERSION " commands (help COMMAND for one):\n";
+  constexpr std::size_t kUsageColumn = 22;  // on a terminal, a longer usage puts its help on the next line
+  std::size_t width = help_width(STDOUT_FILENO);
   for (const auto& c : command_table()) {
     std::string usage(c.usage);
-    usage.resize(std::max<std::size_t>(usage.size(), 22), ' ');
-    std::cout << "  " << usage << "  " << c.help << "\n";
+    if (usage.size() > kUsageColumn && width > 0) usage.append("\n").append(kUsageColumn + 2, ' ');
+    else usage.resize(std::max(usage.size(), kUsageColumn) + 2, ' ');
+    text.append("  ").append(usage).append(c.help).append("\n");
   }
+  std::cout << wrap_help_text(text, width);  // never splits a word, as the terminal would
   return true;
 }
 

@@ -15,6 +15,7 @@
 #include "shell/client.hpp"
 #include "shell/client_config.hpp"
 #include "shell/command_table.hpp"
+#include "shell/help_text_wrap.hpp"
 #include "shell/protocol_trace.hpp"
 #include "shell/script_runner.hpp"
 #include "shell/state_files.hpp"
@@ -41,6 +42,10 @@ class UsageFormatter : public CLI::Formatter {
   std::string make_usage(const CLI::App*, std::string) const override {
     return "Usage: imgsh [OPTIONS] HOST[:PORT] [COMMAND [ARGS...]]\n"
            "       imgsh [OPTIONS] HOST PORT put|get|list [FILE]\n";
+  }
+  // Wrapped at word boundaries to the terminal (CLI11 2.1 does not wrap).
+  std::string make_help(const CLI::App* app, std::string name, CLI::AppFormatMode mode) const override {
+    return wrap_help_text(CLI::Formatter::make_help(app, std::move(name), mode), help_width(STDOUT_FILENO));
   }
 };
 
@@ -91,7 +96,7 @@ int main(int argc, char** argv) {
   std::string commands;
   for (const auto& c : command_table()) commands += (commands.empty() ? "" : ", ") + std::string(c.name);
   app.footer("Commands: " + commands +
-             "\n(imgsh HOST:PORT help explains them). In a script, a line starting with '-' may fail.\n"
+             "\n(imgsh help explains them; it needs no server). In a script, a line starting with '-' may fail.\n"
              "History and past targets: $XDG_STATE_HOME/imgsh (else ~/.local/state/imgsh).\n"
              "Named hosts: $XDG_CONFIG_HOME/imgsh/config (else ~/.config/imgsh/config).");
   bool list_hosts = false;
@@ -122,7 +127,11 @@ int main(int argc, char** argv) {
   if (args.empty()) return usage_error("no server given");
   Target target;
   std::vector<std::string> command;
-  if (const ConfiguredHost* host = config->find(args[0])) {  // a named host; the command line overrides it
+  // help needs no server (imgsh help, imgsh HOST help): it answers when none is there.
+  auto is_help = [](const std::string& word) { const Command* c = find_command(word); return c && c->name == "help"; };
+  if (is_help(args[0]) && !config->find(args[0])) {
+    command = args;
+  } else if (const ConfiguredHost* host = config->find(args[0])) {  // a named host; the command line overrides it
     std::string error;
     target = parse_target(host->target, error).value();  // checked when the file was read
     target.tls = target.tls || host->tls;
@@ -152,6 +161,12 @@ int main(int argc, char** argv) {
     if (argc_given < c->min_args || argc_given > c->max_args) return usage_error("usage: " + std::string(c->usage));
   }
   if (!command.empty() && !batch_file.empty()) return usage_error("give either a command or -b FILE, not both");
+  if (!command.empty() && is_help(command[0])) {
+    Client offline(target.host, target.port);  // never connected
+    Reporter reporter(quiet, json);
+    ShellContext ctx{offline, reporter};
+    return run_command(ctx, command) ? 0 : 1;
+  }
 
   std::ifstream script;
   if (!batch_file.empty() && batch_file != "-") {
