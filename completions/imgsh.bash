@@ -42,7 +42,7 @@ _imgsh() {
         cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
         words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
     fi
-    local options="-h --help --version -b --batch -q --quiet --json -v --verbose --tls --ca --insecure --token-file --allow-plaintext-token --connect-timeout --timeout --list-hosts"
+    local options="-h --help --version -b --batch -q --quiet --json -v --verbose --tls --ca --insecure --token-file --allow-plaintext-token --connect-timeout --timeout --list-hosts --no-color"
 
     case $prev in
         -b|--batch|--ca|--token-file)

@@ -98,6 +98,7 @@ complete -c imgsh -l allow-plaintext-token -d 'send the token over plain TCP to 
 complete -c imgsh -l connect-timeout -x -d 'give up connecting after S seconds (default 10)'
 complete -c imgsh -l timeout -x -d 'give up when ls or stat gets no reply within S seconds (default 30)'
 complete -c imgsh -l list-hosts -d 'print the host names of the config file and exit'
+complete -c imgsh -l no-color -d 'report lines without colour'
 complete -c imgsh -n __imgsh_needs_target -a '(__imgsh_targets)' -d 'past target'
 complete -c imgsh -n __imgsh_needs_target -a '(__imgsh_tls_targets)' -d 'past target, with TLS'
 complete -c imgsh -n __imgsh_needs_command -a "$__imgsh_commands"

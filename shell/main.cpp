@@ -14,6 +14,7 @@
 #include "protocol/version.hpp"
 #include "shell/client.hpp"
 #include "shell/client_config.hpp"
+#include "shell/colour.hpp"
 #include "shell/command_table.hpp"
 #include "shell/help_text_wrap.hpp"
 #include "shell/protocol_trace.hpp"
@@ -99,6 +100,10 @@ int main(int argc, char** argv) {
              "\n(imgsh help explains them; it needs no server). In a script, a line starting with '-' may fail.\n"
              "History and past targets: $XDG_STATE_HOME/imgsh (else ~/.local/state/imgsh).\n"
              "Named hosts: $XDG_CONFIG_HOME/imgsh/config (else ~/.config/imgsh/config).");
+  bool no_colour = false;
+  app.add_flag("--no-color", no_colour,
+               "print report lines without colour (by default, on a terminal: failures red, ok muted; NO_COLOR "
+               "set also turns it off)");
   bool list_hosts = false;
   app.add_flag("--list-hosts", list_hosts,
                "print the host names of the config file ($XDG_CONFIG_HOME/imgsh/config), one a line, and exit");
@@ -202,6 +207,7 @@ int main(int argc, char** argv) {
   }
   remember_target(client.target_text());
   Reporter reporter(quiet, json);
+  reporter.use_colour(!json && colour_wanted(STDERR_FILENO, no_colour));
   ShellContext ctx{client, reporter};
   ctx.token = token;
   ctx.stdin_free = !command.empty() || (!batch_file.empty() && batch_file != "-");

@@ -1,7 +1,8 @@
 """imgsh's terminal habits, on a real terminal (tmux, tests/integration/tmux_screen.py):
 `help` and `imgsh --help` wrapped at word boundaries to the terminal's width (never a
 word split across lines, as the terminal's own wrapping did: LO/CAL), `help` answering
-without a server, and Ctrl-D at the prompt ending the shell with a newline (the prompt
+without a server, colour on report lines (fail red, ok muted; off with NO_COLOR, with
+--no-color and through a pipe), and Ctrl-D at the prompt ending the shell with a newline (the prompt
 line is terminated, so the next output starts on a line of its own)."""
 
 import os
@@ -9,6 +10,7 @@ import re
 import subprocess
 
 from checks import IntegrationTest
+from images import make_png
 from procs import IMGSH, free_port
 from tmux_screen import TmuxScreen
 
@@ -90,6 +92,57 @@ class TerminalHabitsTest(IntegrationTest):
         rc, out, err = self.piped(closed, "help", "nosuch")
         self.assertEqual(rc, 1)
         self.assertEqual(err, "imgsh: no command 'nosuch' (try help)\n")
+
+    # -- colour ----------------------------------------------------------------------------
+
+    RED = "\x1b[31m"
+    FAINT = "\x1b[2m"
+
+    def coloured_screen(self, *options, env=None):
+        """Runs `stat cat.png` (ok) and `stat nosuch.png` (fail) at a prompt; returns the
+        screen with its colours (capture-pane -e) and the two report lines as shown."""
+        if not os.path.exists(self.root_path("cat.png")):
+            make_png(self.root_path("cat.png"), 8, 8, seed=1)
+            self.server = self.start_server()
+        server = self.server
+        screen = TmuxScreen(self, list(options) + [server.addr], self.work, env or self.env(), width=120)
+        screen.wait_prompt()
+        for command in ("stat cat.png", "stat nosuch.png"):
+            screen.type(command)
+            screen.keys("Enter")
+        screen.wait_for("stat nosuch.png fail not_found", what="both reports")
+        screen.wait_prompt()
+        text = screen._tmux("capture-pane", "-p", "-e", "-t", "t").stdout.decode(errors="replace")
+        ok = next(l for l in text.splitlines() if "stat cat.png ok" in l)
+        fail = next(l for l in text.splitlines() if "stat nosuch.png fail" in l)
+        return text, ok, fail
+
+    def test_reports_are_coloured_on_a_terminal(self):
+        text, ok, fail = self.coloured_screen()
+        # tmux redraws each attribute as its own SGR sequence: red, and faint (muted)
+        self.assertTrue(fail.startswith(self.RED), repr(fail))
+        self.assertIn("127.0.0.1:", fail)
+        self.assertTrue(ok.startswith(self.FAINT), repr(ok))
+        self.assertNotIn(self.RED, ok)
+        # data is never coloured: the stat fields stand plain
+        size = next(l for l in text.splitlines() if l.startswith("size:") or "size:" in l)
+        self.assertNotIn("\x1b[", size, repr(size))
+
+    def test_no_color_and_the_option_turn_colour_off(self):
+        for how, options, extra in (("NO_COLOR=1", [], {"NO_COLOR": "1"}), ("NO_COLOR=", [], {"NO_COLOR": ""}),
+                                    ("--no-color", ["--no-color"], {})):
+            with self.subTest(how=how):
+                env = self.env()
+                env.update(extra)
+                text, ok, fail = self.coloured_screen(*options, env=env)
+                self.assertNotIn("\x1b[", ok + fail, repr(ok + fail))
+
+    def test_no_colour_through_a_pipe(self):
+        make_png(self.root_path("cat.png"), 8, 8, seed=1)
+        server = self.start_server()
+        res = self.imgsh(server.addr, input="stat cat.png\n-stat nosuch.png\n")
+        self.assertIn("stat nosuch.png fail not_found", res.stderr)
+        self.assertNotIn("\x1b", res.stderr + res.stdout)
 
     # -- Ctrl-D ----------------------------------------------------------------------------
 
