@@ -33,6 +33,19 @@ std::optional<ListedFile> listed(const std::string& path, const std::string& sho
   return ListedFile{S_ISDIR(st.st_mode) ? shown + "/" : shown, static_cast<std::uint64_t>(st.st_size), st.st_mtime};
 }
 
+bool list_local_matches(const std::string& pattern, const ListingOptions& options) {
+  std::vector<ListedFile> files;
+  for (const auto& path : expand_local_pattern(pattern)) {
+    if (auto f = listed(path, path)) files.push_back(*f);
+  }
+  if (files.empty()) {
+    std::cerr << "imgsh: lls: no local file matches " << proto::escape_for_display(pattern) << "\n";
+    return false;
+  }
+  std::cout << format_listing(files, options, ::isatty(STDOUT_FILENO)) << std::flush;
+  return true;
+}
+
 }  // namespace
 
 bool cmd_lls(ShellContext&, const std::vector<std::string>& args) {
@@ -41,6 +54,9 @@ bool cmd_lls(ShellContext&, const std::vector<std::string>& args) {
   if (!options || options->operands.size() > 1) {
     std::cerr << "imgsh: " << (options ? "usage: lls [-1lh] [PATH]" : "lls: " + error) << "\n";
     return false;
+  }
+  if (!options->operands.empty() && has_glob_chars(options->operands[0])) {
+    return list_local_matches(options->operands[0], *options);  // lls *.JPG, case-insensitive as mput's
   }
   std::string path = options->operands.empty() ? "." : expand_tilde(options->operands[0]);
   struct stat st {};
