@@ -1,6 +1,7 @@
 # bash completion for imgsh and imgsrv (installed as
 # share/bash-completion/completions/imgsh, with imgsrv as a symlink to it).
-#   imgsh <Tab>                 options, and HOST:PORT from imgsh's past targets
+#   imgsh <Tab>                 options, and HOST:PORT from imgsh's past targets and
+#                               the named hosts of its config file (imgsh --list-hosts)
 #                               (imgs://HOST:PORT too, once imgs: is typed)
 #   imgsh HOST:PORT <Tab>       commands
 #   imgsh HOST:PORT get <Tab>   remote names, asked from the server (imgsh ls -1, with
@@ -15,6 +16,12 @@ _imgsh_commands="ls get mget put mput stat view lls lcd lpwd progress version he
 _imgsh_targets() {
     local file="${XDG_STATE_HOME:-$HOME/.local/state}/imgsh/targets"
     [[ -r $file ]] && command cat -- "$file"
+    _imgsh_hosts
+}
+
+# The named hosts of imgsh's config file (imgsh reads it: one parser for it).
+_imgsh_hosts() {
+    command imgsh --list-hosts 2>/dev/null
 }
 
 # File names for an option's argument.
@@ -35,7 +42,7 @@ _imgsh() {
         cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
         words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
     fi
-    local options="-h --help --version -b --batch -q --quiet --json -v --verbose --tls --ca --insecure --token-file --allow-plaintext-token --connect-timeout --timeout"
+    local options="-h --help --version -b --batch -q --quiet --json -v --verbose --tls --ca --insecure --token-file --allow-plaintext-token --connect-timeout --timeout --list-hosts --no-color"
 
     case $prev in
         -b|--batch|--ca|--token-file)

@@ -8,6 +8,8 @@ function __imgsh_targets
     set -l state $XDG_STATE_HOME
     test -n "$state"; or set state $HOME/.local/state
     test -r $state/imgsh/targets; and cat $state/imgsh/targets
+    # the named hosts of imgsh's config file (imgsh reads it: one parser for it)
+    command imgsh --list-hosts 2>/dev/null
 end
 
 # The positionals typed so far: TARGET, COMMAND, arguments.
@@ -95,6 +97,8 @@ complete -c imgsh -l token-file -r -F -d 'send the token in FILE (default: $IMGS
 complete -c imgsh -l allow-plaintext-token -d 'send the token over plain TCP to a non-loopback address (RISKY)'
 complete -c imgsh -l connect-timeout -x -d 'give up connecting after S seconds (default 10)'
 complete -c imgsh -l timeout -x -d 'give up when ls or stat gets no reply within S seconds (default 30)'
+complete -c imgsh -l list-hosts -d 'print the host names of the config file and exit'
+complete -c imgsh -l no-color -d 'report lines without colour'
 complete -c imgsh -n __imgsh_needs_target -a '(__imgsh_targets)' -d 'past target'
 complete -c imgsh -n __imgsh_needs_target -a '(__imgsh_tls_targets)' -d 'past target, with TLS'
 complete -c imgsh -n __imgsh_needs_command -a "$__imgsh_commands"

@@ -8,6 +8,10 @@
 
 namespace imgsh::proto {
 
+// The port both programs use when none is given (imgsrv listens on it, imgsh
+// connects to it): `imgsh photos.example` works as `ssh photos.example` does.
+inline constexpr std::uint16_t kDefaultPort = 7070;
+
 // 0..65535, digits only.
 inline std::optional<std::uint16_t> parse_listen_port(std::string_view text) {
   if (text.empty() || text.size() > 5) return std::nullopt;

@@ -12,6 +12,7 @@ packages=(
   libsystemd-dev  # sd_notify
   libutf8proc-dev  # name rules (NFC, format characters), escaping for logs and terminal
   libchafa-dev libglib2.0-dev  # view: images in the terminal (kitty, iTerm2, sixel or Unicode blocks)
+  libtomlplusplus-dev  # imgsh's config file (TOML; its errors name the line)
   python3 libjpeg-turbo-progs socat
   # tests: completion scripts (zsh/fish -n, bash-completion), pty sessions, the fuzz
   # target (clang + libFuzzer runtime), network namespaces, TLS certificates, checksums,

@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
                "all well)")
       ->configurable(false);
   // ignore_case: in the config file the port is `port = 7070`.
-  app.add_option("PORT", port_text, "TCP port to listen on (1-65535; 0: any free port, named in the log)")
+  app.add_option("PORT", port_text, "TCP port to listen on (default 7070; 0: any free port, named in the log)")
       ->type_name("")
       ->ignore_case();
   app.add_option("--root", root, "directory of the stored images (default: the current directory)")->type_name("DIR");
@@ -156,7 +156,7 @@ int main(int argc, char** argv) {
   if (token_revoke.chosen()) return token_revoke.run();
   if (store_check.chosen()) return store_check.run();
   auto origin = [&](const std::string& key) { return imgsh::server::config_origin(key, app, *config); };
-  if (port_text.empty()) return fail("PORT is required (see imgsrv --help)");
+  if (port_text.empty()) port_text = std::to_string(imgsh::proto::kDefaultPort);
   if (options.tls_cert.empty() != options.tls_key.empty()) {
     return fail("--tls-cert and --tls-key go together" + origin(options.tls_cert.empty() ? "tls-key" : "tls-cert"));
   }

@@ -15,6 +15,7 @@
 #include "shell/local_commands.hpp"
 #include "shell/local_paths.hpp"
 #include "shell/many_file_commands.hpp"
+#include "shell/remote_glob.hpp"
 #include "shell/remote_op.hpp"
 #include "shell/remote_patterns.hpp"
 #include "shell/shell_context.hpp"
@@ -104,8 +105,22 @@ bool cmd_ls(ShellContext& ctx, const std::vector<std::string>& args) {
   });
 }
 
+bool stat_one(ShellContext& ctx, const std::string& name);
+
 bool cmd_stat(ShellContext& ctx, const std::vector<std::string>& words) {
   std::string name = parsed(words, kNoOptions).operands.at(0);
+  if (!has_glob_chars(name)) return stat_one(ctx, name);
+  auto names = remote_glob_names(ctx, "stat", name);  // none: not_found, as mget's
+  if (!names) return false;
+  bool ok = true;
+  for (std::size_t i = 0; i < names->size(); ++i) {
+    if (i > 0 && !ctx.reporter.json()) std::cout << "\n";  // a blank line between files' fields
+    ok = stat_one(ctx, (*names)[i]) && ok;
+  }
+  return ok;
+}
+
+bool stat_one(ShellContext& ctx, const std::string& name) {
   return remote_op(ctx, "stat", name, [&] {
     check_remote_name(name);
     auto info = ctx.client.stat(name);
@@ -223,8 +238,9 @@ const std::vector<Command>& command_table() {
        cmd_put, Completion::none, &kPutOptions},
       {"mput", {}, Completion::local, 1, kMany, "mput [-n] PATTERN...",
        "upload every local file the patterns match (-n as for put)", cmd_mput, std::nullopt, &kMputOptions},
-      {"stat", {}, Completion::remote, 1, 1, "stat NAME",
-       "show the size, modification time, checksum and image facts (dimensions, depth, colour, EXIF) of NAME", cmd_stat,
+      {"stat", {}, Completion::remote, 1, 1, "stat NAME|PATTERN",
+       "show the size, modification time, checksum and image facts (dimensions, depth, colour, EXIF) of NAME (a glob: "
+       "of every name it matches)", cmd_stat,
        std::nullopt, &kNoOptions},
       {"view", {}, Completion::remote, 1, 1, "view NAME|PATTERN",
        "draw NAME in the terminal, sized to it (a glob: a contact sheet of the matches, names under them)", cmd_view,
@@ -235,7 +251,8 @@ const std::vector<Command>& command_table() {
       {"rename", {}, Completion::remote, 2, 2, "rename OLD NEW",
        "give a stored image a new name of the same kind; never replaces one; needs an rwd token or --allow-delete",
        cmd_rename, std::nullopt, &kNoOptions},
-      {"lls", {}, Completion::local, 0, 3, "lls [-1lh] [PATH]", "list a local directory (default: the current one)", cmd_lls},
+      {"lls", {}, Completion::local, 0, 3, "lls [-1lh] [PATH|PATTERN]",
+       "list a local directory (default: the current one), or the local files a glob matches", cmd_lls},
       {"lcd", {}, Completion::local_dir, 0, 1, "lcd [DIR]", "change the local directory (default: home)", cmd_lcd},
       {"lpwd", {}, Completion::none, 0, 0, "lpwd", "print the local directory", cmd_lpwd},
       {"!", {}, Completion::local, 0, kMany, "!COMMAND", "run COMMAND in a local shell (! alone: an interactive shell)", cmd_shell},

@@ -13,6 +13,7 @@
 
 #include "protocol/version.hpp"
 #include "shell/command_table.hpp"
+#include "shell/help_text_wrap.hpp"
 #include "shell/listing.hpp"
 #include "shell/local_paths.hpp"
 #include "shell/shell_context.hpp"
@@ -32,6 +33,19 @@ std::optional<ListedFile> listed(const std::string& path, const std::string& sho
   return ListedFile{S_ISDIR(st.st_mode) ? shown + "/" : shown, static_cast<std::uint64_t>(st.st_size), st.st_mtime};
 }
 
+bool list_local_matches(const std::string& pattern, const ListingOptions& options) {
+  std::vector<ListedFile> files;
+  for (const auto& path : expand_local_pattern(pattern)) {
+    if (auto f = listed(path, path)) files.push_back(*f);
+  }
+  if (files.empty()) {
+    std::cerr << "imgsh: lls: no local file matches " << proto::escape_for_display(pattern) << "\n";
+    return false;
+  }
+  std::cout << format_listing(files, options, ::isatty(STDOUT_FILENO)) << std::flush;
+  return true;
+}
+
 }  // namespace
 
 bool cmd_lls(ShellContext&, const std::vector<std::string>& args) {
@@ -40,6 +54,9 @@ bool cmd_lls(ShellContext&, const std::vector<std::string>& args) {
   if (!options || options->operands.size() > 1) {
     std::cerr << "imgsh: " << (options ? "usage: lls [-1lh] [PATH]" : "lls: " + error) << "\n";
     return false;
+  }
+  if (!options->operands.empty() && has_glob_chars(options->operands[0])) {
+    return list_local_matches(options->operands[0], *options);  // lls *.JPG, case-insensitive as mput's
   }
   std::string path = options->operands.empty() ? "." : expand_tilde(options->operands[0]);
   struct stat st {};
@@ -120,20 +137,25 @@ bool cmd_help(ShellContext&, const std::vector<std::string>& args) {
       std::cerr << "imgsh: no command '" << args[0] << "' (try help)\n";
       return false;
     }
-    std::cout << "usage: " << c->usage << "\n  " << c->help << "\n";
+    std::string text = "usage: " + std::string(c->usage) + "\n  " + std::string(c->help) + "\n";
     if (!c->aliases.empty()) {
-      std::cout << "  also:";
-      for (auto a : c->aliases) std::cout << " " << a;
-      std::cout << "\n";
+      text += "  also:";
+      for (auto a : c->aliases) text.append(" ").append(a);
+      text += "\n";
     }
+    std::cout << wrap_help_text(text, help_width(STDOUT_FILENO));
     return true;
   }
-  std::cout << "imgsh " IMGSH_VERSION " commands (help COMMAND for one):\n";
+  std::string text = "imgsh " IMGSH_VERSION " commands (help COMMAND for one):\n";
+  constexpr std::size_t kUsageColumn = 22;  // on a terminal, a longer usage puts its help on the next line
+  std::size_t width = help_width(STDOUT_FILENO);
   for (const auto& c : command_table()) {
     std::string usage(c.usage);
-    usage.resize(std::max<std::size_t>(usage.size(), 22), ' ');
-    std::cout << "  " << usage << "  " << c.help << "\n";
+    if (usage.size() > kUsageColumn && width > 0) usage.append("\n").append(kUsageColumn + 2, ' ');
+    else usage.resize(std::max(usage.size(), kUsageColumn) + 2, ' ');
+    text.append("  ").append(usage).append(c.help).append("\n");
   }
+  std::cout << wrap_help_text(text, width);  // never splits a word, as the terminal would
   return true;
 }
 

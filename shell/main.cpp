@@ -13,7 +13,10 @@
 
 #include "protocol/version.hpp"
 #include "shell/client.hpp"
+#include "shell/client_config.hpp"
+#include "shell/colour.hpp"
 #include "shell/command_table.hpp"
+#include "shell/help_text_wrap.hpp"
 #include "shell/protocol_trace.hpp"
 #include "shell/script_runner.hpp"
 #include "shell/state_files.hpp"
@@ -28,7 +31,7 @@ using namespace imgsh::shell;
 constexpr int kUsageError = 2;
 
 int usage_error(const std::string& message) {
-  std::cerr << "imgsh: " << message << "\nusage: imgsh [OPTIONS] HOST:PORT [COMMAND [ARGS...]]\n"
+  std::cerr << "imgsh: " << message << "\nusage: imgsh [OPTIONS] HOST[:PORT] [COMMAND [ARGS...]]\n"
             << "       imgsh HOST PORT put|get|list [FILE]\n(see imgsh --help)\n";
   return kUsageError;
 }
@@ -38,8 +41,12 @@ int usage_error(const std::string& message) {
 class UsageFormatter : public CLI::Formatter {
  public:
   std::string make_usage(const CLI::App*, std::string) const override {
-    return "Usage: imgsh [OPTIONS] HOST:PORT [COMMAND [ARGS...]]\n"
+    return "Usage: imgsh [OPTIONS] HOST[:PORT] [COMMAND [ARGS...]]\n"
            "       imgsh [OPTIONS] HOST PORT put|get|list [FILE]\n";
+  }
+  // Wrapped at word boundaries to the terminal (CLI11 2.1 does not wrap).
+  std::string make_help(const CLI::App* app, std::string name, CLI::AppFormatMode mode) const override {
+    return wrap_help_text(CLI::Formatter::make_help(app, std::move(name), mode), help_width(STDOUT_FILENO));
   }
 };
 
@@ -90,8 +97,16 @@ int main(int argc, char** argv) {
   std::string commands;
   for (const auto& c : command_table()) commands += (commands.empty() ? "" : ", ") + std::string(c.name);
   app.footer("Commands: " + commands +
-             "\n(imgsh HOST:PORT help explains them). In a script, a line starting with '-' may fail.\n"
-             "History and past targets: $XDG_STATE_HOME/imgsh (else ~/.local/state/imgsh).");
+             "\n(imgsh help explains them; it needs no server). In a script, a line starting with '-' may fail.\n"
+             "History and past targets: $XDG_STATE_HOME/imgsh (else ~/.local/state/imgsh).\n"
+             "Named hosts: $XDG_CONFIG_HOME/imgsh/config (else ~/.config/imgsh/config).");
+  bool no_colour = false;
+  app.add_flag("--no-color", no_colour,
+               "print report lines without colour (by default, on a terminal: failures red, ok muted; NO_COLOR "
+               "set also turns it off)");
+  bool list_hosts = false;
+  app.add_flag("--list-hosts", list_hosts,
+               "print the host names of the config file ($XDG_CONFIG_HOME/imgsh/config), one a line, and exit");
   app.prefix_command();
   try {
     app.parse(argc, argv);
@@ -104,10 +119,31 @@ int main(int argc, char** argv) {
   }
 
   std::vector<std::string> args = app.remaining();
+  std::string config_error;
+  auto config = load_client_config(client_config_path(), config_error);
+  if (!config) {
+    std::cerr << "imgsh: " << config_error << "\n";
+    return kUsageError;
+  }
+  if (list_hosts) {
+    for (const auto& h : config->hosts) std::cout << h.name << "\n";
+    return 0;
+  }
   if (args.empty()) return usage_error("no server given");
   Target target;
   std::vector<std::string> command;
-  if (is_classic_form(args)) {
+  // help needs no server (imgsh help, imgsh HOST help): it answers when none is there.
+  auto is_help = [](const std::string& word) { const Command* c = find_command(word); return c && c->name == "help"; };
+  if (is_help(args[0]) && !config->find(args[0])) {
+    command = args;
+  } else if (const ConfiguredHost* host = config->find(args[0])) {  // a named host; the command line overrides it
+    std::string error;
+    target = parse_target(host->target, error).value();  // checked when the file was read
+    target.tls = target.tls || host->tls;
+    if (tls.ca_file.empty()) tls.ca_file = host->ca_file;
+    if (token_file.empty()) token_file = host->token_file;
+    command.assign(args.begin() + 1, args.end());
+  } else if (is_classic_form(args)) {
     target = {args[0], args[1]};
     command.assign(args.begin() + 2, args.end());
   } else {
@@ -130,6 +166,12 @@ int main(int argc, char** argv) {
     if (argc_given < c->min_args || argc_given > c->max_args) return usage_error("usage: " + std::string(c->usage));
   }
   if (!command.empty() && !batch_file.empty()) return usage_error("give either a command or -b FILE, not both");
+  if (!command.empty() && is_help(command[0])) {
+    Client offline(target.host, target.port);  // never connected
+    Reporter reporter(quiet, json);
+    ShellContext ctx{offline, reporter};
+    return run_command(ctx, command) ? 0 : 1;
+  }
 
   std::ifstream script;
   if (!batch_file.empty() && batch_file != "-") {
@@ -165,6 +207,7 @@ int main(int argc, char** argv) {
   }
   remember_target(client.target_text());
   Reporter reporter(quiet, json);
+  reporter.use_colour(!json && colour_wanted(STDERR_FILENO, no_colour));
   ShellContext ctx{client, reporter};
   ctx.token = token;
   ctx.stdin_free = !command.empty() || (!batch_file.empty() && batch_file != "-");

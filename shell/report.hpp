@@ -25,13 +25,17 @@ class Reporter {
   bool json() const { return json_; }
   // A field of the next ok/fail object (ignored without --json).
   void attach(const std::string& key, nlohmann::json value);
+  // Report lines in colour (colour.hpp): fail red, ok muted; for a terminal only.
+  void use_colour(bool on) { colour_ = on; }
 
  private:
-  void line(std::string_view server, std::string_view op, std::string_view file, std::string_view rest);
+  void line(std::string_view server, std::string_view op, std::string_view file, std::string_view rest,
+            bool failed);
   void object(std::string_view server, std::string_view op, std::string_view file, std::string_view status,
               std::string_view code, std::string_view message);
   bool quiet_;
   bool json_;
+  bool colour_ = false;
   nlohmann::json pending_ = nlohmann::json::object();
 };
 

@@ -30,22 +30,25 @@ std::optional<Target> parse_target(std::string_view text, std::string& error) {
     text.remove_prefix(kTlsScheme.size());
   }
   std::string_view port;
+  const std::string default_port = std::to_string(proto::kDefaultPort);
   if (text.starts_with('[')) {
     auto close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+    bool bare = close != std::string_view::npos && close + 1 == text.size() && close > 1;  // [ADDRESS]
+    if (!bare && (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')) {
       error = quoted("", text, " is not [ADDRESS]:PORT");
       return std::nullopt;
     }
     t.host = text.substr(1, close - 1);
-    port = text.substr(close + 2);
+    port = bare ? std::string_view(default_port) : text.substr(close + 2);
   } else {
     auto colon = text.rfind(':');
-    if (colon == std::string_view::npos || colon == 0) {
+    if (colon == 0 || text.empty()) {
       error = quoted("", text, " is not HOST:PORT");
       return std::nullopt;
     }
+    bool bare = colon == std::string_view::npos;  // HOST: the default port
     t.host = text.substr(0, colon);
-    port = text.substr(colon + 1);
+    port = bare ? std::string_view(default_port) : text.substr(colon + 1);
   }
   if (!is_valid_port(port)) {
     error = quoted("invalid port ", port, ": must be a number from 1 to 65535");

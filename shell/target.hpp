@@ -1,6 +1,7 @@
 #pragma once
 // Where to connect: "HOST:PORT", "[IPv6]:PORT", or the classic "HOST PORT";
-// written "imgs://HOST:PORT", the connection is TLS.
+// written "imgs://HOST:PORT", the connection is TLS. Without ":PORT" ("HOST",
+// "[IPv6]"), the default port, 7070.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,7 +17,7 @@ struct Target {
 // 1..65535, digits only.
 bool is_valid_port(std::string_view text);
 
-// Parses "HOST:PORT" or "[ADDR]:PORT", each optionally prefixed "imgs://"
+// Parses "HOST[:PORT]" or "[ADDR][:PORT]", each optionally prefixed "imgs://"
 // (TLS); on failure `error` says why.
 std::optional<Target> parse_target(std::string_view text, std::string& error);
 

@@ -130,6 +130,7 @@ class IntegrationTest(unittest.TestCase):
         env = dict(os.environ)
         env["HOME"] = self.home
         env.pop("XDG_STATE_HOME", None)  # imgsh's history and targets go under the test's HOME
+        env.pop("XDG_CONFIG_HOME", None)  # and its config file (named hosts) too
         env.pop("TERM", None)
         return env
 
