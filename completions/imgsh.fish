@@ -21,7 +21,7 @@ function __imgsh_positionals
             continue
         end
         switch $t
-            case -b --batch --ca --token-file --connect-timeout --timeout
+            case -b --batch --ca --token-file --connect-timeout --timeout --stall-timeout
                 set skip 1
             case '-*'
             case '*'
@@ -95,6 +95,7 @@ complete -c imgsh -l token-file -r -F -d 'send the token in FILE (default: $IMGS
 complete -c imgsh -l allow-plaintext-token -d 'send the token over plain TCP to a non-loopback address (RISKY)'
 complete -c imgsh -l connect-timeout -x -d 'give up connecting after S seconds (default 10)'
 complete -c imgsh -l timeout -x -d 'give up when ls or stat gets no reply within S seconds (default 30)'
+complete -c imgsh -l stall-timeout -x -d 'give up on a get or put body that moves no byte for S seconds (default 60)'
 complete -c imgsh -n __imgsh_needs_target -a '(__imgsh_targets)' -d 'past target'
 complete -c imgsh -n __imgsh_needs_target -a '(__imgsh_tls_targets)' -d 'past target, with TLS'
 complete -c imgsh -n __imgsh_needs_command -a "$__imgsh_commands"
