@@ -42,13 +42,13 @@ _imgsh() {
         cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
         words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
     fi
-    local options="-h --help --version -b --batch -q --quiet --json -v --verbose --tls --ca --insecure --token-file --allow-plaintext-token --connect-timeout --timeout --list-hosts --no-color"
+    local options="-h --help --version -b --batch -q --quiet --json -v --verbose --tls --ca --insecure --token-file --allow-plaintext-token --connect-timeout --timeout --list-hosts --no-color --stall-timeout"
 
     case $prev in
         -b|--batch|--ca|--token-file)
             _imgsh_files
             return ;;
-        --connect-timeout|--timeout) return ;;  # seconds
+        --connect-timeout|--timeout|--stall-timeout) return ;;  # seconds
     esac
     [[ $split == true ]] && return  # --OPTION=VALUE of an option not above
 
@@ -57,7 +57,7 @@ _imgsh() {
     local i target="" command="" nargs=0 connection=()
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
-            -b|--batch|--connect-timeout|--timeout) ((i++)) ;;
+            -b|--batch|--connect-timeout|--timeout|--stall-timeout) ((i++)) ;;
             --ca|--token-file)
                 connection+=("${words[i]}" "${words[i+1]/#\~/$HOME}")
                 ((i++)) ;;

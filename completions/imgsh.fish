@@ -23,7 +23,7 @@ function __imgsh_positionals
             continue
         end
         switch $t
-            case -b --batch --ca --token-file --connect-timeout --timeout
+            case -b --batch --ca --token-file --connect-timeout --timeout --stall-timeout
                 set skip 1
             case '-*'
             case '*'
@@ -99,6 +99,7 @@ complete -c imgsh -l connect-timeout -x -d 'give up connecting after S seconds (
 complete -c imgsh -l timeout -x -d 'give up when ls or stat gets no reply within S seconds (default 30)'
 complete -c imgsh -l list-hosts -d 'print the host names of the config file and exit'
 complete -c imgsh -l no-color -d 'report lines without colour'
+complete -c imgsh -l stall-timeout -x -d 'give up on a get or put body that moves no byte for S seconds (default 60)'
 complete -c imgsh -n __imgsh_needs_target -a '(__imgsh_targets)' -d 'past target'
 complete -c imgsh -n __imgsh_needs_target -a '(__imgsh_tls_targets)' -d 'past target, with TLS'
 complete -c imgsh -n __imgsh_needs_command -a "$__imgsh_commands"

@@ -277,6 +277,10 @@ asio::awaitable<Outcome> Session::answer(const proto::FrameHead& head) {
     if (!refusal) {
       RequestContext ctx{socket_, reader_, server_, peer_address_, id, head.body_len, &watchdog_,
                          {token_rights, rights_}};  // the label is on every request line (token=)
+      // A handler of an op without a body never touches the socket (the session sends
+      // its reply): all its time is the server's own work (a hash, facts, a thumbnail on
+      // the worker pool), never the client's stall. The put exchange holds it itself.
+      WatchdogHold server_work(row.takes_body ? nullptr : &watchdog_);
       co_return co_await row.handler(ctx, request.body);
     }
   } catch (const ProtocolError& e) {

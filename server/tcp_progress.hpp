@@ -1,16 +1,11 @@
 #pragma once
-// What the kernel knows about a TCP connection's progress. Its own file
-// because <linux/tcp.h> (which has these counters) cannot share a translation
-// unit with <netinet/tcp.h> (which asio includes).
-#include <cstdint>
+// The kernel's view of a connection's progress lives in protocol/ (the shell
+// watches its transfers with it too); the server's code names it from here.
+#include "protocol/tcp_progress.hpp"
 
 namespace imgsh::server {
 
-// Bytes received from the peer plus bytes the peer acknowledged: grows while
-// either direction moves. 0 if the socket cannot tell.
-std::uint64_t tcp_bytes_moved(int fd);
-
-// Bytes written to the socket that the peer has not acknowledged yet.
-int tcp_unacknowledged_bytes(int fd);
+using proto::tcp_bytes_moved;
+using proto::tcp_unacknowledged_bytes;
 
 }  // namespace imgsh::server

@@ -12,6 +12,7 @@ namespace imgsh::shell {
 void BlockingBridge::rethrow(std::exception_ptr error, const RequestWatch& watch, std::string_view peer) const {
   // The watch closed the socket: whatever the coroutine then threw, the cause is this.
   if (watch.interrupted()) throw Interrupted("interrupted");
+  if (!transfers_.stalled().empty()) throw TimedOut("timed out: " + transfers_.stalled() + " (--stall-timeout)");
   if (watch.timed_out()) {
     throw TimedOut("no reply from " + std::string(peer) + " within " + std::to_string(reply_timeout_.count()) + " ms");
   }

@@ -14,6 +14,7 @@
 #include <asio/ip/tcp.hpp>
 
 #include "shell/request_watch.hpp"
+#include "shell/transfer_deadline.hpp"
 
 namespace imgsh::shell {
 
@@ -22,9 +23,12 @@ class BlockingBridge {
   asio::io_context& io() { return io_; }
   // While a request waits, a readable `fd` (the Ctrl-C pipe) cancels it.
   void cancel_when_readable(int fd) { interrupt_fd_ = fd; }
+  int interrupt_fd() const { return interrupt_fd_; }  // -1: none
   // A request not answered within `timeout` (0: no limit) fails.
   void set_reply_timeout(std::chrono::milliseconds timeout) { reply_timeout_ = timeout; }
   std::chrono::milliseconds reply_timeout() const { return reply_timeout_; }
+  // A body that stops moving fails its request (TransferDeadline::Watch, held by the request).
+  TransferDeadline& transfer_deadline() { return transfers_; }
 
   // Runs `task` to completion before returning, so it may refer to the
   // caller's locals. Returns its value, or throws its failure in the terms of
@@ -37,6 +41,7 @@ class BlockingBridge {
     std::optional<T> result;
     std::exception_ptr error;
     RequestWatch watch(io_, watched, interrupt_fd_, reply_timeout_);
+    transfers_.clear();
     asio::co_spawn(io_, std::move(task), [&](std::exception_ptr e, T value) {
       error = e;
       if (!e) result.emplace(std::move(value));
@@ -45,7 +50,9 @@ class BlockingBridge {
     io_.restart();
     io_.run();
     // The watch closed the socket: the result, if any, is not to be trusted.
-    if (error || watch.interrupted() || watch.timed_out()) rethrow(error, watch, peer);
+    if (error || watch.interrupted() || watch.timed_out() || !transfers_.stalled().empty()) {
+      rethrow(error, watch, peer);
+    }
     return std::move(*result);
   }
 
@@ -55,6 +62,7 @@ class BlockingBridge {
   asio::io_context io_;
   int interrupt_fd_ = -1;
   std::chrono::milliseconds reply_timeout_{0};
+  TransferDeadline transfers_;
 };
 
 }  // namespace imgsh::shell

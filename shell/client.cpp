@@ -17,6 +17,14 @@
 #include "shell/request_steps.hpp"
 
 namespace imgsh::shell {
+namespace {
+
+// What --stall-timeout says of a put whose body the server stopped taking.
+std::string stalled_put(const std::string& name) {
+  return "the server stopped taking " + name + ": no byte acknowledged";
+}
+
+}  // namespace
 
 // (Coroutine call arguments are always lvalues in the client: g++ 12 can
 // destroy a temporary in a co_await expression twice.)
@@ -131,6 +139,9 @@ asio::awaitable<proto::FileInfo> Client::receive_get(std::uint64_t id, const std
 asio::awaitable<void> Client::receive_body(const std::string& name, const proto::FileInfo& info, int out_fd,
                                            const ProgressFn& progress, const GetFrom& from) {
   if (info.xxh3.empty()) throw RemoteError(proto::Errc::bad_frame, "get reply carries no xxh3 checksum");
+  TransferDeadline::Watch watch(conn_.bridge().transfer_deadline(), conn_.stream().tcp(),
+                                TransferDeadline::Direction::receiving,
+                                "the server stopped sending " + name + ": no byte came");
   proto::Xxh3Hasher own;
   proto::Xxh3Hasher& hasher = from.hashed ? *from.hashed : own;
   std::uint64_t done = from.offset;  // progress counts the whole file
@@ -145,6 +156,7 @@ asio::awaitable<void> Client::receive_body(const std::string& name, const proto:
     hasher.update(piece);
     done += piece.size();
     if (progress) progress(done);
+    watch.moved();
   }
   if (std::string received = hasher.hex(); received != info.xxh3) {
     // A Refusal: the whole reply was read, the connection goes on.
@@ -159,6 +171,8 @@ asio::awaitable<void> Client::receive_body(const std::string& name, const proto:
 asio::awaitable<proto::FileInfo> Client::put_exchange(const std::string& name, int in_fd, std::uint64_t size,
                                                       const ProgressFn& progress, std::int64_t mtime) {
   auto& stream = conn_.stream();
+  TransferDeadline::Watch watch(conn_.bridge().transfer_deadline(), stream.tcp(), TransferDeadline::Direction::sending,
+                                stalled_put(name));
   std::uint64_t id = conn_.next_id();
   nlohmann::json put = proto::to_header(proto::Request{id, proto::Put{name, size, mtime}});
   proto::Reply reply;
@@ -181,7 +195,8 @@ asio::awaitable<proto::FileInfo> Client::put_exchange(const std::string& name, i
 
 // An inline put's frames, without waiting for its reply (the window reads it later); its id.
 asio::awaitable<std::uint64_t> Client::send_inline_put(const std::string& name, int in_fd, std::uint64_t size) {
-  conn_.stream();  // not connected: ConnectionError before an id is taken
+  TransferDeadline::Watch watch(conn_.bridge().transfer_deadline(), conn_.stream().tcp(),  // not connected: throws
+                                TransferDeadline::Direction::sending, stalled_put(name));
   std::uint64_t id = conn_.next_id();
   nlohmann::json put = proto::to_header(proto::Request{id, proto::Put{name, size}});
   std::string head = proto::encode_frame_head(put, size);

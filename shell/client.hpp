@@ -93,6 +93,8 @@ class Client {
   // list and stat must be answered within `timeout` (0: no limit); transfers are not bound.
   void set_query_timeout(std::chrono::milliseconds timeout) { query_timeout_ = timeout; }
   void set_connect_timeout(std::chrono::milliseconds timeout) { conn_.set_connect_timeout(timeout); }
+  // A get or put body that moves no byte for `timeout` (0: no limit) throws TimedOut.
+  void set_stall_timeout(std::chrono::milliseconds timeout) { conn_.bridge().transfer_deadline().set_limit(timeout); }
   void allow_plaintext_token(bool allow) { conn_.allow_plaintext_token(allow); }
   // A listing body over this many bytes is refused unread.
   static constexpr std::uint64_t kMaxListBody = 64ull << 20;

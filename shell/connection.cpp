@@ -11,6 +11,7 @@
 
 #include "protocol/endpoint_text.hpp"
 #include "protocol/version.hpp"
+#include "shell/name_lookup.hpp"
 #include "shell/protocol_trace.hpp"
 #include "shell/request_steps.hpp"
 #include "protocol/display_text.hpp"
@@ -84,13 +85,15 @@ void Connection::refuse_plaintext_token(const tcp::resolver::results_type& endpo
   }
 }
 
-// TCP (Ctrl-C and the connect deadline apply), then the TLS handshake when
-// asked for; the frame reader on top. Name resolution is getaddrinfo's own wait.
+// The name, TCP (Ctrl-C and the connect deadline apply to both), then the TLS
+// handshake when asked for; the frame reader on top.
 void Connection::open_transport() {
   asio::error_code ec;
-  tcp::resolver resolver(bridge_.io());
-  auto endpoints = resolver.resolve(host_, port_, ec);
-  if (ec) throw ConnectionError("cannot resolve " + host_ + ": " + ec.message());
+  NameLookup lookup = look_up(host_, port_, bridge_.reply_timeout(), bridge_.interrupt_fd());
+  if (lookup.end == NameLookup::End::interrupted) throw Interrupted("interrupted");
+  if (lookup.end == NameLookup::End::timed_out) timed_out("no address (name lookup) for");
+  if (lookup.error) throw ConnectionError("cannot resolve " + host_ + ": " + lookup.error.message());
+  const auto& endpoints = lookup.endpoints;
   refuse_plaintext_token(endpoints);
   tcp::socket plain(bridge_.io());
   try {

@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
   bool allow_plaintext_token = false;
   double connect_timeout = 10;
   double query_timeout = 30;
+  double stall_timeout = 60;
   CLI::App app{"imgsh: a shell for imgsrv image stores", "imgsh"};
   app.set_version_flag("--version", "imgsh " IMGSH_VERSION);
   app.formatter(std::make_shared<UsageFormatter>());
@@ -92,6 +93,10 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--timeout", query_timeout,
                  "give up when ls or stat gets no reply within S seconds (default 30; 0: no limit; transfers have none)")
+      ->type_name("S")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--stall-timeout", stall_timeout,
+                 "give up on a get or put whose body moves no byte for S seconds (default 60; 0: no limit)")
       ->type_name("S")
       ->check(CLI::NonNegativeNumber);
   std::string commands;
@@ -195,6 +200,7 @@ int main(int argc, char** argv) {
     client.allow_plaintext_token(allow_plaintext_token);
     client.set_connect_timeout(std::chrono::milliseconds(static_cast<std::int64_t>(connect_timeout * 1000)));
     client.set_query_timeout(std::chrono::milliseconds(static_cast<std::int64_t>(query_timeout * 1000)));
+    client.set_stall_timeout(std::chrono::milliseconds(static_cast<std::int64_t>(stall_timeout * 1000)));
     client.connect();
   } catch (const RemoteError& e) {
     bool unauthorized = e.code() == imgsh::proto::Errc::unauthorized;

@@ -1,7 +1,8 @@
 #pragma once
 // list, stat, delete and rename answer at once from a live server: they get
 // the --timeout deadline, unless a shorter one is set (completion's).
-// Transfers have none: their length depends on the file.
+// Transfers have none: their length depends on the file (a body that stops
+// moving is transfer_deadline.hpp's).
 #include <chrono>
 
 #include "shell/blocking_bridge.hpp"

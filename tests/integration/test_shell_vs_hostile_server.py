@@ -185,6 +185,22 @@ class EscapedOutput(HostileCase):
         self.assertNoRawControls(res.stdout + res.stderr)
         self.assertIn("evil\\x1b[31m\\u{009B}\\u{202E}", res.stdout, res.describe())
 
+    def test_lls_escapes_local_names(self):
+        # The filesystem is outside too: names made by anyone who could write the directory.
+        server = self.start_server()
+        names = [ESC + "]0;owned\x07.png", "x\n10.0.0.1:1 get y ok.png", "\x9b31m.png", "a\u202egnp.png"]
+        for n in names:
+            with open(self.work_path(n), "wb") as f:
+                f.write(b"x")
+        for flags in ([], ["-l"]):
+            res = self.imgsh(server.addr, "lls", *flags, timeout=20)
+            self.assertEqual(res.returncode, 0, res.describe())
+            self.assertNoRawControls(res.stdout + res.stderr)
+            for shown in ("\\x1b]0;owned\\x07.png", "x\\x0a10.0.0.1:1 get y ok.png", "\\u{009B}31m.png",
+                          "a\\u{202E}gnp.png"):
+                self.assertIn(shown, res.stdout, res.describe())
+        self.assertEqual(sorted(os.listdir(self.work)), sorted(names), "lls changed the directory")
+
 
 class TokenKeptSecret(HostileCase):
     def shell_env(self):

@@ -118,6 +118,24 @@ class HashingOffTheIoThreads(IntegrationTest):
         self.assertEqual(len(reply_a.get("xxh3", "")), 32)
         self.assertRoot(["big1.png", "big2.png"])
 
+    def test_the_body_timeout_does_not_blame_a_client_for_the_servers_own_hash(self):
+        # --body-timeout bounds a stalled client, not the server's own work: a stat that
+        # waits far longer than it for a hash is answered, and the session goes on.
+        sparse(self.root_path("big.png"), 4 * GIB)
+        server = self.start_server("--body-timeout", "0.2")
+        with RawClient(server.port, timeout=300) as c:
+            c.hello()
+            start = time.monotonic()
+            reply, _ = c.request("stat", name="big.png")
+            waited = time.monotonic() - start
+            self.assertEqual(reply.get("status"), "ok", reply)
+            self.assertEqual(len(reply.get("xxh3", "")), 32)
+            self.assertEqual(c.request("ping")[0].get("status"), "ok")
+        print("\nstat answered after %.1f s of hashing, --body-timeout 0.2" % waited, file=sys.stderr)
+        self.assertGreater(waited, 0.2, "the hash was too quick to show anything")
+        self.assertNotIn("timed out", server.log_text())
+        self.assertRoot(["big.png"])
+
     def test_sigterm_during_a_hash_exits_within_the_grace_period(self):
         sparse(self.root_path("huge.png"), 1024 * GIB)  # far longer to hash than any deadline here
         server = self.start_server()

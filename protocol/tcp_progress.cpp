@@ -1,4 +1,4 @@
-#include "server/tcp_progress.hpp"
+#include "protocol/tcp_progress.hpp"
 
 #include <linux/sockios.h>
 #include <linux/tcp.h>
@@ -6,7 +6,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
-namespace imgsh::server {
+namespace imgsh::proto {
 
 std::uint64_t tcp_bytes_moved(int fd) {
   tcp_info info{};
@@ -20,4 +20,4 @@ int tcp_unacknowledged_bytes(int fd) {
   return ::ioctl(fd, SIOCOUTQ, &queued) == 0 ? queued : 0;
 }
 
-}  // namespace imgsh::server
+}  // namespace imgsh::proto
