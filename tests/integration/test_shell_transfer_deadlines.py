@@ -78,7 +78,11 @@ class StalledTransfers(HostileCase):
         self.assertIn("timed out: the server stopped sending x.png: no byte came for 1 s (--stall-timeout)",
                       res.stderr, res.describe())
         self.assertGreaterEqual(took, 1.0, res.describe())
-        self.assertEqual(listing(self.work), [], "a stalled get left a file behind")
+        # Nothing under the final name; what arrived is kept hidden for reget.
+        kept = ".x.png.%s.imgsh-partial" % xxh3_hex(IMAGE)
+        self.assertEqual(listing(self.work), [kept], "a stalled get left a file behind")
+        with open(os.path.join(self.work, kept), "rb") as f:
+            self.assertEqual(f.read(), IMAGE[:len(IMAGE) // 2])
 
     def test_a_put_body_the_server_stops_taking_ends_after_the_stall_timeout(self):
         # 3000 x 3000 RGB, ~27 MB: more than both sockets' buffers hold, so the body
