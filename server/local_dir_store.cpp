@@ -91,6 +91,7 @@ class LocalUpload final : public UploadSink {
   LocalUpload(const LocalUpload&) = delete;
   LocalUpload& operator=(const LocalUpload&) = delete;
   ~LocalUpload() override {
+    if (streaming_) streaming_->abandon();
     if (done_) return;
     fd_.reset();
     ::unlinkat(root_fd_, temp_name_.c_str(), 0);
@@ -99,6 +100,8 @@ class LocalUpload final : public UploadSink {
   asio::awaitable<void> write(std::span<const std::uint8_t> bytes) override {
     try {
       proto::write_all(fd_.get(), bytes);
+      written_ += bytes.size();
+      if (streaming_) streaming_->grew(written_);
     } catch (const std::system_error& e) {
       if (e.code().value() == ENOSPC || e.code().value() == EDQUOT) {
         throw StoreError(Errc::no_space, name_ + ": the server's disk is full");
@@ -108,8 +111,18 @@ class LocalUpload final : public UploadSink {
     co_return;
   }
 
+  void validate_while_writing(const proto::ImageLimits& limits, std::chrono::steady_clock::duration stall_limit) override {
+    streaming_ = validator_.check_while_written(fd_.get(), name_, limits, stall_limit);
+  }
+
   asio::awaitable<proto::ImageFacts> validate(const proto::ImageLimits& limits) override {
-    proto::ImageCheck check = co_await validator_.check(fd_.get(), name_, limits);
+    proto::ImageCheck check;
+    if (streaming_) {
+      streaming_->complete();
+      check = co_await streaming_->verdict();
+    } else {
+      check = co_await validator_.check(fd_.get(), name_, limits);
+    }
     if (check.problem) throw StoreError(check.problem->code, check.problem->message);
     facts_ = check.facts;
     co_return check.facts;
@@ -148,6 +161,8 @@ class LocalUpload final : public UploadSink {
   ChecksumService& hashes_;
   ImageValidator& validator_;
   ImageFactsService& facts_service_;
+  std::shared_ptr<StreamingValidation> streaming_;  // decoding behind the writes, when started
+  std::uint64_t written_ = 0;
   std::optional<proto::ImageFacts> facts_;
   std::string name_;
   std::string temp_name_;
