@@ -8,6 +8,7 @@
 #                               the --tls, --ca, --insecure and --token-file typed)
 #   imgsh HOST:PORT put <Tab>   local files
 #   imgsrv token add <Tab>      the subcommand's options
+#   imgsrv check <Tab>          --root DIR and --fix
 # The option lists follow `imgsh --help`, `imgsrv --help` and `imgsrv token add --help`
 # (tests/integration/test_completions.py fails when one is missing here).
 
@@ -117,6 +118,7 @@ _imgsrv() {
         --inline-put-max --threads --worker-threads --header-timeout --idle-timeout --body-timeout --no-fsync --max-pixels
         --shared-root --node-id --tls-cert --tls-key --tls-min --tokens --config --check-config --grace-period --log-format --allow-delete"
     local token_add_options="-h --help --ro --rwd --label --tokens"
+    local check_options="-h --help --root --fix"
 
     case $prev in
         --root) COMPREPLY=($(compgen -d -- "$cur")); return ;;
@@ -129,7 +131,7 @@ _imgsrv() {
     esac
     [[ $split == true ]] && return
 
-    # The positionals before the cursor: PORT, or `token` and `add`.
+    # The positionals before the cursor: PORT, `token` and `add`, or `check`.
     local i positionals=()
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
@@ -148,10 +150,14 @@ _imgsrv() {
         fi
         return
     fi
+    if [[ ${positionals[0]} == check ]]; then
+        [[ $cur == -* ]] && COMPREPLY=($(compgen -W "$check_options" -- "$cur"))
+        return
+    fi
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$options" -- "$cur"))
     elif ((${#positionals[@]} == 0)); then
-        COMPREPLY=($(compgen -W "token" -- "$cur"))  # else PORT: nothing to offer
+        COMPREPLY=($(compgen -W "token check" -- "$cur"))  # else PORT: nothing to offer
     fi
 }
 

@@ -107,7 +107,7 @@ complete -c imgsh -n '__imgsh_command_is get mget stat view ls list dir rm delet
 complete -c imgsh -n '__imgsh_command_is put mput lls lcd' -F
 complete -c imgsh -n '__imgsh_command_is help' -a "$__imgsh_commands"
 
-# The positionals typed so far: PORT, or `token` and `add`.
+# The positionals typed so far: PORT, `token` and `add`, or `check`.
 function __imgsrv_positionals
     set -l tokens (commandline -opc)
     set -e tokens[1]
@@ -129,10 +129,15 @@ function __imgsrv_positionals
     end
 end
 
-# imgsrv's own options: before `token`.
+# imgsrv's own options: before `token` or `check`.
 function __imgsrv_not_token
     set -l p (__imgsrv_positionals)
-    test "$p[1]" != token
+    test "$p[1]" != token -a "$p[1]" != check
+end
+
+function __imgsrv_check
+    set -l p (__imgsrv_positionals)
+    test "$p[1]" = check
 end
 
 function __imgsrv_needs_port
@@ -185,3 +190,6 @@ complete -c imgsrv -n __imgsrv_needs_token_command -a list -d 'show the tokens o
 complete -c imgsrv -n __imgsrv_needs_token_command -a revoke -d 'remove a token from FILE'
 complete -c imgsrv -n __imgsrv_token_add -l rwd -d 'the token may also delete and rename stored files'
 complete -c imgsrv -n __imgsrv_not_token -l allow-delete -d 'without --tokens: let every client delete and rename'
+complete -c imgsrv -n __imgsrv_needs_port -a check -d 'validate every file of a store'
+complete -c imgsrv -n __imgsrv_check -l root -x -a '(__fish_complete_directories)' -d 'the store\'s directory'
+complete -c imgsrv -n __imgsrv_check -l fix -d 'refresh stale caches, remove stray temporaries'

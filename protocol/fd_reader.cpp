@@ -12,10 +12,25 @@ FdReader::FdReader(int fd, std::size_t buffer_bytes) : fd_(fd), buffer_(buffer_b
 FdReader::FdReader(int fd, std::size_t buffer_bytes, std::uint64_t max_bytes)
     : fd_(fd), buffer_(buffer_bytes), max_bytes_(max_bytes) {}
 
+FdReader::FdReader(int fd, FileGrowth* growth, std::size_t buffer_bytes, std::uint64_t max_bytes)
+    : fd_(fd), buffer_(buffer_bytes), max_bytes_(max_bytes), growth_(growth) {}
+
 bool FdReader::refill() {
   if (error_ != 0) return false;
   if (file_offset_ >= max_bytes_) return false;
   std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer_.size(), max_bytes_ - file_offset_));
+  if (growth_) {
+    if (file_offset_ >= known_size_) {
+      std::optional<std::uint64_t> size = growth_->wait_beyond(file_offset_);
+      if (!size) {
+        error_ = ECANCELED;
+        return false;
+      }
+      known_size_ = *size;
+      if (known_size_ <= file_offset_) return false;  // complete: the end of the file
+    }
+    want = static_cast<std::size_t>(std::min<std::uint64_t>(want, known_size_ - file_offset_));
+  }
   for (;;) {
     ssize_t n = ::pread(fd_, buffer_.data(), want, static_cast<off_t>(file_offset_));
     if (n < 0 && errno == EINTR) continue;

@@ -7,6 +7,8 @@
 #include <span>
 #include <vector>
 
+#include "protocol/file_growth.hpp"
+
 namespace imgsh::proto {
 
 class FdReader {
@@ -15,6 +17,9 @@ class FdReader {
   // Reads nothing at or beyond offset `max_bytes`: the file seems to end there (a header
   // reader's bound, image_header.hpp).
   FdReader(int fd, std::size_t buffer_bytes, std::uint64_t max_bytes);
+  // Reads a file still being written behind its writer: before reading past the bytes
+  // known to be there it asks `growth` (not owned) to wait for more.
+  FdReader(int fd, FileGrowth* growth, std::size_t buffer_bytes = 256 * 1024, std::uint64_t max_bytes = UINT64_MAX);
 
   // The next bytes of the file, up to a buffer-full, valid until the next call; empty at
   // the end of the file or on a read error (then error() is the errno).
@@ -37,6 +42,8 @@ class FdReader {
   std::uint64_t file_offset_ = 0;  // where the next pread starts
   std::uint64_t consumed_ = 0;
   std::uint64_t max_bytes_ = UINT64_MAX;
+  FileGrowth* growth_ = nullptr;
+  std::uint64_t known_size_ = 0;  // with growth_: bytes the writer has said are there
   int error_ = 0;
 };
 

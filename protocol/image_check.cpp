@@ -3,10 +3,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 
+#include "protocol/fd_reader.hpp"
 #include "protocol/image_decoders.hpp"
 #include "protocol/image_sniff.hpp"
 
@@ -45,7 +47,24 @@ std::string memory_limit_message(std::uint64_t needed, const ImageLimits& limits
          mebibytes(limits.max_decoder_memory);
 }
 
-ImageCheck check_image_file(int fd, std::string_view name, const ImageLimits& limits, RowSink* sink) {
+namespace {
+
+// The first bytes of the file, for the sniff: up to kSniffBytes, fewer if it is shorter.
+std::size_t read_head(int fd, FileGrowth* growth, std::uint8_t (&head)[kSniffBytes], int& error) {
+  FdReader reader(fd, growth, kSniffBytes, kSniffBytes);
+  std::size_t got = 0;
+  while (got < kSniffBytes) {
+    auto bytes = reader.next();
+    if (bytes.empty()) break;
+    std::size_t take = std::min(bytes.size(), kSniffBytes - got);
+    std::memcpy(head + got, bytes.data(), take);
+    got += take;
+  }
+  error = reader.error();
+  return got;
+}
+
+ImageCheck check_image(int fd, std::string_view name, const ImageLimits& limits, RowSink* sink, FileGrowth* growth) {
   std::string who(name);
   auto with_name = [&](ImageCheck c) {
     if (c.problem) c.problem->message = who + ": " + c.problem->message;
@@ -54,22 +73,30 @@ ImageCheck check_image_file(int fd, std::string_view name, const ImageLimits& li
   if (kind_from_extension(name) == ImageKind::unknown) {
     return refused(Errc::unsupported_type, who + ": only .jpg, .jpeg and .png files are images");
   }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) return with_name(refused(Errc::internal, std::string("cannot stat: ") + std::strerror(errno)));
-  if (st.st_size == 0) return with_name(refused(Errc::empty_file, "the file is empty"));
+  if (!growth) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return with_name(refused(Errc::internal, std::string("cannot stat: ") + std::strerror(errno)));
+    if (st.st_size == 0) return with_name(refused(Errc::empty_file, "the file is empty"));
+  }
 
   std::uint8_t head[kSniffBytes];
-  ssize_t n;
-  do {
-    n = ::pread(fd, head, sizeof head, 0);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return with_name(refused(Errc::internal, std::string("cannot read: ") + std::strerror(errno)));
+  int error = 0;
+  std::size_t n = read_head(fd, growth, head, error);
+  if (error != 0) return with_name(refused(Errc::internal, std::string("cannot read: ") + std::strerror(error)));
   // The same rule as the sniff on the wire: a PNG named .jpg is not_an_image.
-  if (auto problem = check_content(name, {head, static_cast<std::size_t>(n)})) {
-    return refused(Errc::not_an_image, *problem);
-  }
-  return with_name(sniff_image({head, static_cast<std::size_t>(n)}) == ImageKind::png ? check_png(fd, limits, sink)
-                                                                                      : check_jpeg(fd, limits, sink));
+  if (auto problem = check_content(name, {head, n})) return refused(Errc::not_an_image, *problem);
+  return with_name(sniff_image({head, n}) == ImageKind::png ? check_png(fd, limits, sink, growth)
+                                                            : check_jpeg(fd, limits, sink, growth));
+}
+
+}  // namespace
+
+ImageCheck check_image_file(int fd, std::string_view name, const ImageLimits& limits, RowSink* sink) {
+  return check_image(fd, name, limits, sink, nullptr);
+}
+
+ImageCheck check_image_while_written(int fd, std::string_view name, FileGrowth& growth, const ImageLimits& limits) {
+  return check_image(fd, name, limits, nullptr, &growth);
 }
 
 }  // namespace imgsh::proto

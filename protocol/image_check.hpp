@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "protocol/error_code.hpp"
+#include "protocol/file_growth.hpp"
 #include "protocol/image_facts.hpp"
 #include "protocol/row_sink.hpp"
 
@@ -52,5 +53,11 @@ struct ImageCheck {
 // extension must agree with the content (image_sniff.hpp), as on the wire today.
 // `sink`: also hand the decoded rows to it (row_sink.hpp); the facts and problems are the same.
 ImageCheck check_image_file(int fd, std::string_view name, const ImageLimits& limits = {}, RowSink* sink = nullptr);
+
+// The same verdict for a file still being written behind `fd` (the server decoding a put
+// while its body streams): every read past the bytes written so far waits on `growth`,
+// so the decode keeps pace with the writer and ends when the file is complete. The
+// caller knows the file is not empty (a put of 0 bytes never gets this far).
+ImageCheck check_image_while_written(int fd, std::string_view name, FileGrowth& growth, const ImageLimits& limits = {});
 
 }  // namespace imgsh::proto

@@ -6,14 +6,18 @@
 #include <optional>
 #include <string>
 
+#include "protocol/file_growth.hpp"
 #include "protocol/image_check.hpp"
 
 namespace imgsh::proto {
 
 // `sink`, when given, also receives the decoded pixels row by row (thumbnails,
 // image_thumbnail.hpp); without one the rows are decoded and dropped (validation).
-ImageCheck check_png(int fd, const ImageLimits& limits, RowSink* sink = nullptr);   // png_check.cpp, libspng
-ImageCheck check_jpeg(int fd, const ImageLimits& limits, RowSink* sink = nullptr);  // jpeg_check.cpp, libjpeg(-turbo)
+// `growth`, when given: the file is still being written (file_growth.hpp).
+ImageCheck check_png(int fd, const ImageLimits& limits, RowSink* sink = nullptr,
+                     FileGrowth* growth = nullptr);  // png_check.cpp, libspng
+ImageCheck check_jpeg(int fd, const ImageLimits& limits, RowSink* sink = nullptr,
+                      FileGrowth* growth = nullptr);  // jpeg_check.cpp, libjpeg(-turbo)
 
 // The same decoders reading the header only (image_header.hpp): facts, or nullopt when the
 // header cannot be read within the first `max_bytes` of the file.

@@ -271,8 +271,8 @@ ImageCheck run_decoder(FdReader& reader, const ImageLimits& limits, bool header_
 
 }  // namespace
 
-ImageCheck check_jpeg(int fd, const ImageLimits& limits, RowSink* sink) {
-  FdReader reader(fd);
+ImageCheck check_jpeg(int fd, const ImageLimits& limits, RowSink* sink, FileGrowth* growth) {
+  FdReader reader(fd, growth);
   return run_decoder(reader, limits, false, sink);
 }
 

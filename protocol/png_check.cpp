@@ -1,6 +1,7 @@
 // PNG validation with libspng: signature, IHDR sanity, every chunk's CRC (ancillary ones
 // too: libspng's default only drops those), the image data inflated and unfiltered row by
-// row to the last one, and the chunks after it up to IEND.
+// row to the last one (the zlib stream's own Adler-32 aside: see check_png), and the
+// chunks after it up to IEND.
 //
 // libspng reads through a stream callback in pieces of at most 8 KiB, so memory is a few
 // rows plus the metadata chunks it keeps (capped by max_metadata_bytes), never the image.
@@ -113,10 +114,13 @@ int decode_rows_to(spng_ctx* c, const spng_ihdr& ihdr, RowSink& sink) {
 
 }  // namespace
 
-ImageCheck check_png(int fd, const ImageLimits& limits, RowSink* sink) {
-  std::unique_ptr<spng_ctx, SpngFree> ctx(spng_ctx_new(0));
+ImageCheck check_png(int fd, const ImageLimits& limits, RowSink* sink, FileGrowth* growth) {
+  // The zlib stream's Adler-32 is not checked: every IDAT's CRC already covers the
+  // compressed bytes it would cover after inflation, and it was a quarter of the decode
+  // (a stored-deflate PNG). The stream must still inflate completely and end.
+  std::unique_ptr<spng_ctx, SpngFree> ctx(spng_ctx_new(SPNG_CTX_IGNORE_ADLER32));
   if (!ctx) return refused(Errc::internal, "out of memory");
-  Stream stream{FdReader(fd), {}};
+  Stream stream{FdReader(fd, growth), {}};
   spng_ctx* c = ctx.get();
   auto fail = [&](int err) { return problem_of(err, stream, limits); };
   int err = spng_set_crc_action(c, SPNG_CRC_ERROR, SPNG_CRC_ERROR);

@@ -8,8 +8,10 @@
 #include <asio/async_result.hpp>
 #include <asio/post.hpp>
 #include <asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
 
 #include "protocol/unique_fd.hpp"
+#include "server/log_text.hpp"
 #include "server/regular_file.hpp"
 
 namespace imgsh::server {
@@ -114,6 +116,7 @@ void ImageFactsService::run(int root_fd, const std::vector<std::shared_ptr<Job>>
         if (::fstat(fd.get(), &before) == 0) {
           facts = proto::read_image_header(fd.get(), job->name, options_.header);
           ++headers_read_;
+          spdlog::debug("image facts: read the header of {}", log_safe(job->name));
           // Kept only if the file did not change while its header was read.
           if (::fstat(fd.get(), &after) == 0 && file_key(after) == file_key(before)) memory_.put(file_key(after), facts);
         }

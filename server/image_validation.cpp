@@ -10,8 +10,11 @@
 #include <asio/post.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include "protocol/error_code.hpp"
 #include "protocol/unique_fd.hpp"
+#include "server/log_text.hpp"
 
 namespace imgsh::server {
 
@@ -29,15 +32,64 @@ struct Job {
 
 }  // namespace
 
-ImageValidator::ImageValidator(const ImageValidationOptions& options) : pool_(options.workers, options.max_queued) {}
+ImageValidator::ImageValidator(const ImageValidationOptions& options)
+    : pool_(options.workers, options.max_queued),
+      streaming_workers_(options.streaming_workers),
+      streaming_pool_(options.streaming_workers, options.streaming_workers) {}
 
 ImageValidator::~ImageValidator() {
   cancel();
   join();
 }
 
-void ImageValidator::cancel() { pool_.cancel(); }
-void ImageValidator::join() { pool_.join(); }
+void ImageValidator::cancel() {
+  pool_.cancel();
+  streaming_pool_.cancel();
+}
+
+void ImageValidator::join() {
+  pool_.join();
+  streaming_pool_.join();
+}
+
+std::shared_ptr<StreamingValidation> ImageValidator::check_while_written(int fd, std::string name,
+                                                                         proto::ImageLimits limits,
+                                                                         std::chrono::steady_clock::duration stall_limit) {
+  // A slot first, so a streaming decode never waits in a queue while its body goes by.
+  unsigned busy = streaming_busy_.load();
+  do {
+    if (busy >= streaming_workers_ || streaming_pool_.cancelled()) return nullptr;
+  } while (!streaming_busy_.compare_exchange_weak(busy, busy + 1));
+  auto job = std::make_shared<Job>();
+  job->fd.reset(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
+  job->name = std::move(name);
+  job->limits = limits;
+  auto state = std::make_shared<StreamingValidation>(stall_limit, streaming_pool_);
+  std::function<void()> work = [this, job, state] {
+    proto::ImageCheck result;
+    std::exception_ptr error;
+    try {
+      result = proto::check_image_while_written(job->fd.get(), job->name, *state, job->limits);
+    } catch (...) {
+      error = std::current_exception();
+    }
+    // A shutdown stops the decoder's wait for bytes: that is no verdict on the image.
+    if (streaming_pool_.cancelled() && (error || !result.ok())) {
+      error = std::make_exception_ptr(StoreError(Errc::busy, job->name + ": the server is shutting down"));
+    }
+    if (!error) {
+      spdlog::debug("validated while streaming: {}: {}", log_safe(job->name),
+                    result.ok() ? std::string("ok") : log_safe(result.problem->message));
+    }
+    --streaming_busy_;
+    state->finish(error, std::move(result));
+  };
+  if (!job->fd || !streaming_pool_.try_submit(work)) {
+    --streaming_busy_;
+    return nullptr;
+  }
+  return state;
+}
 
 asio::awaitable<proto::ImageCheck> ImageValidator::check(int fd, std::string name, proto::ImageLimits limits) {
   auto job = std::make_shared<Job>();

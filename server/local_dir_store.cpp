@@ -79,18 +79,20 @@ class LocalStoredFile final : public StoredFile {
 // name with RENAME_NOREPLACE. Destroyed unpublished, it unlinks the temporary.
 class LocalUpload final : public UploadSink {
  public:
-  LocalUpload(int root_fd, bool fsync, ChecksumService& hashes, ImageValidator& validator, std::string name,
-              std::string temp_name, UniqueFd fd)
+  LocalUpload(int root_fd, bool fsync, ChecksumService& hashes, ImageValidator& validator,
+              ImageFactsService& facts_service, std::string name, std::string temp_name, UniqueFd fd)
       : root_fd_(root_fd),
         fsync_(fsync),
         hashes_(hashes),
         validator_(validator),
+        facts_service_(facts_service),
         name_(std::move(name)),
         temp_name_(std::move(temp_name)),
         fd_(std::move(fd)) {}
   LocalUpload(const LocalUpload&) = delete;
   LocalUpload& operator=(const LocalUpload&) = delete;
   ~LocalUpload() override {
+    if (streaming_) streaming_->abandon();
     if (done_) return;
     fd_.reset();
     ::unlinkat(root_fd_, temp_name_.c_str(), 0);
@@ -99,6 +101,8 @@ class LocalUpload final : public UploadSink {
   asio::awaitable<void> write(std::span<const std::uint8_t> bytes) override {
     try {
       proto::write_all(fd_.get(), bytes);
+      written_ += bytes.size();
+      if (streaming_) streaming_->grew(written_);
     } catch (const std::system_error& e) {
       if (e.code().value() == ENOSPC || e.code().value() == EDQUOT) {
         throw StoreError(Errc::no_space, name_ + ": the server's disk is full");
@@ -108,8 +112,18 @@ class LocalUpload final : public UploadSink {
     co_return;
   }
 
+  void validate_while_writing(const proto::ImageLimits& limits, std::chrono::steady_clock::duration stall_limit) override {
+    streaming_ = validator_.check_while_written(fd_.get(), name_, limits, stall_limit);
+  }
+
   asio::awaitable<proto::ImageFacts> validate(const proto::ImageLimits& limits) override {
-    proto::ImageCheck check = co_await validator_.check(fd_.get(), name_, limits);
+    proto::ImageCheck check;
+    if (streaming_) {
+      streaming_->complete();
+      check = co_await streaming_->verdict();
+    } else {
+      check = co_await validator_.check(fd_.get(), name_, limits);
+    }
     if (check.problem) throw StoreError(check.problem->code, check.problem->message);
     facts_ = check.facts;
     co_return check.facts;
@@ -135,8 +149,10 @@ class LocalUpload final : public UploadSink {
     done_ = true;
     // Recorded once published (the rename moved ctime), so a get of the new file never hashes it.
     if (!xxh3.empty()) hashes_.remember(fd_.get(), xxh3);
-    // Image facts (issue 13): facts_ holds what validate() found (when it ran); the
-    // facts cache is filled here, keyed like the checksum, once it exists.
+    // What validate() found goes into the facts cache, keyed by the published file as it
+    // is now (the rename and the checksum xattr moved its ctime), so the first listing
+    // after the put does not read the file again.
+    if (struct stat now {}; facts_ && ::fstat(fd_.get(), &now) == 0) facts_service_.remember(file_key(now), facts_);
     fd_.reset();
     if (fsync_) ::fsync(root_fd_);
     proto::FileInfo info = info_from_stat(name_, st);
@@ -149,6 +165,9 @@ class LocalUpload final : public UploadSink {
   bool fsync_;
   ChecksumService& hashes_;
   ImageValidator& validator_;
+  ImageFactsService& facts_service_;
+  std::shared_ptr<StreamingValidation> streaming_;  // decoding behind the writes, when started
+  std::uint64_t written_ = 0;
   std::optional<proto::ImageFacts> facts_;
   std::string name_;
   std::string temp_name_;
@@ -312,7 +331,7 @@ class LocalDirStore final : public Storage {
     for (int attempt = 0; attempt < 8; ++attempt) {
       std::string temp = std::string(kTempPrefix) + claim_->node_id() + "." + random_suffix();
       int fd = ::openat(root_fd_.get(), temp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-      if (fd >= 0) co_return std::make_unique<LocalUpload>(root_fd_.get(), fsync_, hashes_, validator_, name, std::move(temp), UniqueFd(fd));
+      if (fd >= 0) co_return std::make_unique<LocalUpload>(root_fd_.get(), fsync_, hashes_, validator_, facts_, name, std::move(temp), UniqueFd(fd));
       if (errno != EEXIST) {
         if (errno == ENOSPC || errno == EDQUOT) throw StoreError(Errc::no_space, name + ": no space for a temporary file");
         throw StoreError(Errc::internal, errno_text("cannot create a temporary file"));

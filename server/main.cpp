@@ -205,7 +205,9 @@ int main(int argc, char** argv) {
     // on a taken port says so, not that the root is taken).
     auto ep = listener.local_endpoint();
     std::string node_id = options.node_id.empty() ? imgsh::server::default_node_id(ep.port()) : options.node_id;
-    opened = imgsh::server::open_local_store({options.root, options.fsync, options.shared_root, node_id, whole_file_work});
+    imgsh::server::LocalStoreOptions store_options{options.root, options.fsync, options.shared_root, node_id, whole_file_work};
+    store_options.thumbnails.limits.max_pixels = options.max_pixels;  // one pixel limit for puts and thumbnails
+    opened = imgsh::server::open_local_store(store_options);
     // Before the listening line: a reader that waits for it sees what start-up did.
     if (opened.stale_removed > 0) {
       spdlog::info("removed {} stale temporary files left by an earlier run", opened.stale_removed);

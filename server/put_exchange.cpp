@@ -1,5 +1,6 @@
 #include "server/put_exchange.hpp"
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -12,6 +13,10 @@ namespace {
 
 using proto::Errc;
 using proto::ProtocolError;
+
+// Bodies from this size on are decoded while they stream (storage.hpp
+// validate_while_writing); smaller ones after their last byte, where a decode is short.
+constexpr std::uint64_t kValidateWhileStreamingFrom = 4ull << 20;
 
 // A refusal after which the stream is out of step: the connection must close.
 class OutOfStep : public ProtocolError {
@@ -88,6 +93,7 @@ class PutExchange {
       co_await accept_announcement();
     }
     std::unique_ptr<UploadSink> upload = co_await store.begin_upload(req_.name, req_.size);
+    if (req_.size >= kValidateWhileStreamingFrom) upload->validate_while_writing(limits(), stall_limit());
     std::string received = co_await receive_body(*upload);
     std::string sent = co_await read_trailer(ctx_.reader, ctx_.id);
     trailer_due_ = false;
@@ -137,10 +143,21 @@ class PutExchange {
   // The whole body decoded on the worker pool (PROTOCOL.md section 4): the client waits
   // for the server, so the request deadline is held meanwhile.
   asio::awaitable<proto::ImageFacts> validate(UploadSink& upload) {
+    WatchdogHold hold(ctx_.watchdog);
+    co_return co_await upload.validate(limits());
+  }
+
+  proto::ImageLimits limits() const {
     proto::ImageLimits limits;
     limits.max_pixels = ctx_.server.options.max_pixels;
-    WatchdogHold hold(ctx_.watchdog);
-    co_return co_await upload.validate(limits);
+    return limits;
+  }
+
+  // A decoder reading behind the body waits for bytes at most this long: the session's
+  // body timeout ends a stalled put first (and the upload abandons its decoder).
+  std::chrono::steady_clock::duration stall_limit() const {
+    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(ctx_.server.options.body_timeout) + std::chrono::seconds(10));
   }
 
   void check_content() {

@@ -6,6 +6,7 @@
 // a worker pool (checksum_service.hpp).
 // Refusals are thrown as StoreError with their wire code (invalid_name,
 // unsupported_type, not_found, exists, no_space, internal).
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -55,6 +56,14 @@ class UploadSink {
   // the I/O threads, and returns the image's facts. Throws the library's refusal
   // (not_an_image, too_large for the pixel limit, with its message), or busy.
   virtual asio::awaitable<proto::ImageFacts> validate(const proto::ImageLimits& limits) = 0;
+  // Before the first write: starts validate()'s decode now, reading behind the writes, if
+  // a worker is free for it (a large body then costs what is left of the decode after its
+  // last byte, not a whole decode). validate() is still called after the last write.
+  // `stall_limit`: how long the decoder waits for a byte. Default: nothing starts early.
+  virtual void validate_while_writing(const proto::ImageLimits& limits, std::chrono::steady_clock::duration stall_limit) {
+    (void)limits;
+    (void)stall_limit;
+  }
   // Makes the bytes visible under the name, never replacing a stored file:
   // of two racing uploads of one name exactly one publishes, the other gets
   // exists. `xxh3` is the verified checksum of the bytes, kept with the file.

@@ -10,8 +10,8 @@
 #include <filesystem>
 #include <random>
 
-#include "protocol/image_check.hpp"
 #include "protocol/names.hpp"
+#include "shell/upload_check.hpp"
 
 namespace imgsh::shell {
 namespace {
@@ -63,14 +63,7 @@ UploadSource open_upload_source(const std::string& path, const std::string& remo
   if (flags < 0 || ::fcntl(src.fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) fail_errno(path);
   if (st.st_size == 0) throw LocalError(Errc::empty_file, path + ": the file is empty; empty files are not stored");
   src.size = static_cast<std::uint64_t>(st.st_size);
-  // The same decoders as the server's (PROTOCOL.md section 4), so a broken file is
-  // refused without a round trip and with the server's message. A pixel count above
-  // the default limit is left to the server, whose --max-pixels may allow it: the
-  // server's decision is final.
-  proto::ImageCheck check = proto::check_image_file(src.fd.get(), remote_name);
-  if (check.problem && check.problem->code != Errc::too_large) {
-    throw LocalError(check.problem->code, check.problem->message);
-  }
+  check_upload_content(src.fd.get(), src.size, remote_name);  // upload_check.hpp
   return src;
 }
 

@@ -7,9 +7,10 @@ alternating which goes first. Prints medians; asserts nothing about timing.
   tests/bench/validation_bench.py [--runs 3] [--size-mb 1024] [--small-count 1000]
 
 Rows: `put 1000 x 100 KiB` (one mput session) and `put 1 GiB` (one put), each for
-  base     both binaries without validation;
-  server   this imgsrv (validates), the base imgsh (does not): the server's share;
-  ours     this imgsrv and this imgsh: both ends validate.
+  base     both BASE_BUILD binaries (before issue 13 merged: no validation; since then
+           main validates too, serially after the body and before sending: a before/after);
+  server   this imgsrv, the base imgsh: the server's share;
+  ours     this imgsrv and this imgsh.
 The 1 GiB file is a 16-bit RGBA PNG of noise in stored deflate blocks (134 MP, within
 the default --max-pixels); the small ones 8-bit RGB PNGs of noise padded to 100 KiB.
 Servers run with --no-fsync, so the disk is not what is measured.
@@ -118,7 +119,8 @@ def main():
                 print("run %d %-6s  small %.2f s  big %.2f s" % (run + 1, key, t_small, t_big), flush=True)
                 shutil.rmtree(root, True)
         print()
-        print("| workload | base (no validation) | server validates | both ends validate | ratio server/base | ratio ours/base |")
+        print("| workload | base (%s) | this server, base shell | this server and shell | ratio server/base | ratio ours/base |"
+              % BASE)
         print("|---|---|---|---|---|---|")
         for work_key, label in (("small", "put %d x 100 KiB (mput)" % a.small_count),
                                 ("big", "put %.2f GiB (one file)" % (big_size / (1 << 30)))):

@@ -127,6 +127,10 @@ class CompletionScriptTest(IntegrationTest):
         self.assertEqual(self.bash_complete("imgsrv to"), ["token"])
         self.assertEqual(self.bash_complete("imgsrv token "), ["add", "list", "revoke"])
         self.assertEqual(self.bash_complete("imgsrv token add --r"), ["--ro", "--rwd"])
+        self.assertEqual(self.bash_complete("imgsrv ch"), ["check"])
+        self.assertEqual(sorted(self.bash_complete("imgsrv check --")), ["--fix", "--help", "--root"])
+        os.makedirs(self.work_path("store-dir"))
+        self.assertEqual(self.bash_complete("imgsrv check --fix --root sto"), ["store-dir"])
         self.assertEqual(self.bash_complete("imgsrv 7070 --tls-m"), ["--tls-min"])
         self.assertEqual(sorted(self.bash_complete("imgsh --t")), ["--timeout", "--tls", "--token-file"])
         # a file after --ca is not the target: the target comes next
@@ -159,6 +163,7 @@ class CompletionScriptTest(IntegrationTest):
                  ("imgsrv --tokens c", ["ca.pem"]), ("imgsrv token add --tokens c", ["ca.pem"]),
                  ("imgsrv --tls-min ", ["1.2", "1.3"]), ("imgsrv to", ["token"]),
                  ("imgsrv token ", ["add", "list", "revoke"]), ("imgsrv token add --r", ["--ro", "--rwd"]),
+                 ("imgsrv ch", ["check"]), ("imgsrv check --", ["--fix", "--help", "--root"]),
                  ("imgsh --t", ["--timeout", "--tls", "--token-file"]),
                  ("imgsh --ca ca.pem ex", ["example.org:7070"]),
                  ("imgsh imgs://ex", ["imgs://example.org:7070"])]
@@ -255,11 +260,13 @@ class CompletionOptionsTest(unittest.TestCase):
         imgsh = help_long_options(IMGSH)
         imgsrv = help_long_options(IMGSRV)
         token_add = help_long_options(IMGSRV, "token", "add")
-        for found, argv in ((imgsh, "imgsh"), (imgsrv, "imgsrv"), (token_add, "imgsrv token add")):
+        check = help_long_options(IMGSRV, "check")
+        for found, argv in ((imgsh, "imgsh"), (imgsrv, "imgsrv"), (token_add, "imgsrv token add"),
+                            (check, "imgsrv check")):
             self.assertIn("--help", found, "nothing parsed from %s --help" % argv)
         missing = []
         for shell in ("bash", "zsh", "fish"):
-            for program, options in (("imgsh", imgsh), ("imgsrv", imgsrv | token_add)):
+            for program, options in (("imgsh", imgsh), ("imgsrv", imgsrv | token_add | check)):
                 text = script_part(shell, program)
                 missing += ["%s: %s %s" % (shell, program, o) for o in sorted(options)
                             if not knows_option(shell, text, o)]

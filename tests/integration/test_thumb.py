@@ -164,5 +164,30 @@ class ThumbTest(IntegrationTest):
         self.assertEqual((reply["width"], reply["height"]), (64, 64))
 
 
+class ThumbPixelLimitTest(IntegrationTest):
+    """--max-pixels bounds the thumbnail service as it bounds puts: a stored image over
+    the limit (placed by hand, or stored under a higher limit before a restart) gets
+    too_large, not a decode; one within it gets its thumbnail."""
+
+    def test_thumb_of_an_image_over_max_pixels_is_too_large(self):
+        root = self.mkdir("root")
+        make_jpeg(os.path.join(root, "over.jpg"), width=300, height=200)  # 60,000 pixels
+        make_jpeg(os.path.join(root, "within.jpg"), width=200, height=200)  # 40,000 pixels
+        server = self.start_server("--max-pixels", "50000", root=root)
+        client = self.raw_client(server.port)
+        client.hello()
+        before = files.listing(root)
+        reply, body = client.request("thumb", name="over.jpg", edge=64)
+        self.assertError(reply, "too_large")
+        self.assertIn("over.jpg: 300 x 200 pixels", reply["message"])
+        self.assertIn("over the limit", reply["message"])
+        self.assertEqual(body, b"")
+        reply, body = client.request("thumb", name="within.jpg", edge=64)
+        self.assertEqual((reply.get("status"), reply.get("width"), reply.get("height")), ("ok", 64, 64), reply)
+        self.assertEqual(identify(body), "JPEG 64 64")
+        self.assertSessionGoesOn(client)
+        self.assertEqual(files.listing(root), before, "a thumb writes nothing to the store")
+
+
 if __name__ == "__main__":
     unittest.main()
