@@ -1,5 +1,6 @@
 #include "server/handlers.hpp"
 
+#include "protocol/file_info_head.hpp"
 #include "protocol/frame_codec.hpp"
 #include "protocol/version.hpp"
 #include "server/log_text.hpp"
@@ -59,7 +60,8 @@ asio::awaitable<Outcome> handle_stat(RequestContext& ctx, const proto::Stat& req
 asio::awaitable<Outcome> handle_get(RequestContext& ctx, const proto::Get& req) {
   std::unique_ptr<StoredFile> file = co_await ctx.server.store.open(req.name);
   const proto::FileInfo& info = file->info();
-  Outcome outcome = succeeded(proto::file_info_reply(ctx.id, info), "sent " + std::to_string(info.size) + " bytes");
+  Outcome outcome = succeeded(nullptr, "sent " + std::to_string(info.size) + " bytes");
+  outcome.head = proto::file_info_head(ctx.id, info, info.size);  // written without a JSON document
   outcome.bytes = info.size;
   outcome.file = std::move(file);
   co_return outcome;

@@ -321,9 +321,8 @@ class LocalDirStore final : public Storage {
   // worker pool; this coroutine waits for it without holding an I/O thread.
   asio::awaitable<std::unique_ptr<LocalStoredFile>> open_file(std::string name) const {
     require_valid_name(name);
-    UniqueFd fd = open_regular_file(root_fd_.get(), name);
     struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) throw StoreError(Errc::internal, errno_text(name + ": fstat"));
+    UniqueFd fd = open_regular_file(root_fd_.get(), name, &st);
     if (!gate_.admits(fd.get(), name, st)) throw not_stored(name);  // not an image header: as if absent
     proto::FileInfo info = info_from_stat(name, st);
     info.xxh3 = co_await hashes_.checksum(fd.get(), st, name);

@@ -228,8 +228,8 @@ asio::awaitable<void> Session::serve(const proto::FrameHead& head) {
 
 void Session::begin_request(std::string op, std::string file) {
   std::lock_guard lock(in_flight_mutex_);
-  in_flight_ = {std::move(op), std::move(file), std::chrono::steady_clock::now(),
-                tcp_bytes_moved(socket_.tcp().native_handle()), true};
+  // The counter the watchdog read when it armed the request phase, just before.
+  in_flight_ = {std::move(op), std::move(file), std::chrono::steady_clock::now(), watchdog_.progress_at_request(), true};
   in_flight_fd_ = socket_.tcp().native_handle();
 }
 
@@ -301,7 +301,8 @@ asio::awaitable<Outcome> Session::refuse(const proto::FrameHead& head, std::uint
 
 asio::awaitable<void> Session::send_reply(Outcome& outcome) {
   if (outcome.file) {
-    std::string head = proto::encode_frame_head(outcome.reply, outcome.file->info().size);
+    std::string head = outcome.head.empty() ? proto::encode_frame_head(outcome.reply, outcome.file->info().size)
+                                            : std::move(outcome.head);
     co_await outcome.file->send(socket_, head, reader_.next_header_buffered());
   } else if (outcome.listing) {
     std::string head = proto::encode_frame_head(outcome.reply, outcome.listing->size());
