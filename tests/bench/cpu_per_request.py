@@ -287,6 +287,7 @@ def main():
     p.add_argument("--seconds", type=float, default=5.0)
     p.add_argument("--window", type=int, default=16)
     p.add_argument("--latency-count", type=int, default=1000)
+    p.add_argument("--imgsrv-args", default="", help="more imgsrv options, e.g. '--threads 1' (run alone only)")
     p.add_argument("--no-callgrind", action="store_true")
     p.add_argument("--no-strace", action="store_true")
     p.add_argument("--only-counts", action="store_true", help="instructions and system calls only (no timed loads)")
@@ -308,7 +309,7 @@ def main():
         os.link(os.path.join(a.www, "tiny.png"), os.path.join(root, "tiny.png"))
         port, nport = B.free_port(), B.free_port()
         srv = B.start("imgsrv", [B.IMGSRV, "--bind", B.HOST, "--root", root, "--no-fsync", "--log-level", "warn",
-                                 str(port)], port, log("imgsrv"))
+                                 *a.imgsrv_args.split(), str(port)], port, log("imgsrv"))
         prefix = os.path.join(work, "nginx")
         os.makedirs(prefix)
         conf = os.path.join(prefix, "nginx.conf")
