@@ -69,9 +69,14 @@ void ChecksumService::cancel() { pool_.cancel(); }
 void ChecksumService::join() { pool_.join(); }
 
 asio::awaitable<std::string> ChecksumService::checksum(int fd, const struct stat& st, std::string name) {
-  if (auto cached = xattr_checksum(fd, st)) co_return *cached;
+  // Memory first: the key is the whole FileKey of this fstat, so an entry is exact,
+  // and a hit costs no fgetxattr. A valid xattr is kept in memory for the next get.
   FileKey key = file_key(st);
   if (auto cached = memory_.find(key)) co_return *cached;
+  if (auto cached = xattr_checksum(fd, st)) {
+    memory_.put(key, *cached);
+    co_return *cached;
+  }
   // The initiation runs once this coroutine is suspended; the result is
   // posted back to this coroutine's executor (its session's strand).
   // g++ 12 destroys the initiation's captures twice (asio 1.22 passes it by

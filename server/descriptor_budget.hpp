@@ -10,7 +10,8 @@
 namespace imgsh::server {
 
 // Descriptors kept aside for the listener, logs, the store's directory, TLS
-// files and the worker pool, whatever the session count.
+// files and the worker pool, whatever the session count (and the store's
+// open-file cache: OpenFileCache::kEntries = 32 of them, within these).
 inline constexpr std::uint64_t kReservedDescriptors = 64;
 inline constexpr std::uint64_t kDescriptorsPerSession = 2;
 

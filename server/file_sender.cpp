@@ -21,7 +21,7 @@ using proto::NetStream;
 using proto::ProtocolError;
 
 asio::awaitable<void> send_file_bytes(asio::ip::tcp::socket& socket, int fd, std::uint64_t offset, std::uint64_t count) {
-  socket.native_non_blocking(true);
+  if (!socket.native_non_blocking()) socket.native_non_blocking(true);  // the setter is an ioctl each time
   auto off = static_cast<off_t>(offset);
   while (count > 0) {
     constexpr std::uint64_t kMaxChunk = 1ull << 30;
@@ -89,7 +89,7 @@ std::size_t try_send_small(int socket_fd, std::string_view head, int fd, std::ui
 
 asio::awaitable<void> send_head_and_file(asio::ip::tcp::socket& socket, std::string_view head, int fd,
                                          std::uint64_t offset, std::uint64_t count, bool more_follows) {
-  socket.native_non_blocking(true);
+  if (!socket.native_non_blocking()) socket.native_non_blocking(true);  // the setter is an ioctl each time
   if (count > 0 && count <= kCopyMax) {
     std::size_t sent = try_send_small(socket.native_handle(), head, fd, offset, static_cast<std::size_t>(count), more_follows);
     std::size_t from_head = std::min(sent, head.size());

@@ -1,5 +1,6 @@
 #include "server/handlers.hpp"
 
+#include "protocol/file_info_head.hpp"
 #include "protocol/frame_codec.hpp"
 #include "protocol/version.hpp"
 #include "server/log_text.hpp"
@@ -63,10 +64,17 @@ asio::awaitable<Outcome> handle_get(RequestContext& ctx, const proto::Get& req) 
     throw ProtocolError(Errc::bad_request, "offset " + std::to_string(req.offset) + " is past the end of " +
                                                log_safe(req.name, 64) + " (" + std::to_string(info.size) + " bytes)");
   }
+  if (req.offset == 0) {
+    Outcome outcome = succeeded(nullptr, "sent " + std::to_string(info.size) + " bytes");
+    outcome.head = proto::file_info_head(ctx.id, info, info.size);  // written without a JSON document
+    outcome.bytes = info.size;
+    outcome.file = std::move(file);
+    co_return outcome;
+  }
   nlohmann::json reply = proto::file_info_reply(ctx.id, info);
-  if (req.offset > 0) reply["offset"] = req.offset;  // the body is the bytes from there on
-  Outcome outcome = succeeded(std::move(reply), "sent " + std::to_string(info.size - req.offset) + " bytes" +
-                                                    (req.offset ? " from offset " + std::to_string(req.offset) : ""));
+  reply["offset"] = req.offset;  // a resumed get: the body is the bytes from there on
+  Outcome outcome = succeeded(std::move(reply), "sent " + std::to_string(info.size - req.offset) +
+                                                    " bytes from offset " + std::to_string(req.offset));
   outcome.bytes = info.size - req.offset;
   outcome.file_offset = req.offset;
   outcome.file = std::move(file);

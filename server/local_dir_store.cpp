@@ -20,6 +20,7 @@
 #include "server/file_sender.hpp"
 #include "server/header_gate.hpp"
 #include "server/image_validation.hpp"
+#include "server/open_file_cache.hpp"
 #include "server/regular_file.hpp"
 #include "server/root_claim.hpp"
 #include "server/root_entries.hpp"
@@ -53,26 +54,26 @@ void require_valid_name(const std::string& name) {
   if (auto problem = proto::check_name(name)) throw StoreError(problem->code, problem->message);
 }
 
+// The open file may be shared with other gets through the open-file cache.
 class LocalStoredFile final : public StoredFile {
  public:
-  LocalStoredFile(UniqueFd fd, proto::FileInfo info) : fd_(std::move(fd)), info_(std::move(info)) {}
-  const proto::FileInfo& info() const override { return info_; }
-  int fd() const { return fd_.get(); }
+  explicit LocalStoredFile(std::shared_ptr<const OpenFile> file) : file_(std::move(file)) {}
+  const proto::FileInfo& info() const override { return file_->info; }
+  int fd() const { return file_->fd.get(); }
 
   asio::awaitable<void> send(proto::NetStream& stream, std::string_view head, bool more_follows,
                              std::uint64_t offset) override {
     try {
-      co_await send_head_and_file(stream, head, fd_.get(), offset, info_.size - offset, more_follows);
+      co_await send_head_and_file(stream, head, fd(), offset, info().size - offset, more_follows);
     } catch (const proto::ProtocolError& e) {
       // The header promised more bytes than the file now has: the frame
       // cannot be completed, so the connection must end (the client keeps nothing).
-      throw std::runtime_error(info_.name + ": " + e.what());
+      throw std::runtime_error(info().name + ": " + e.what());
     }
   }
 
  private:
-  UniqueFd fd_;
-  proto::FileInfo info_;
+  std::shared_ptr<const OpenFile> file_;
 };
 
 // Bytes go into a hidden temporary in the root; publish renames it to its
@@ -182,7 +183,7 @@ class LocalDirStore final : public Storage {
  public:
   explicit LocalDirStore(const LocalStoreOptions& options)
       : root_(options.root), fsync_(options.fsync), hashes_(options.checksums), thumbs_(options.thumbnails),
-        facts_(options.facts) {
+        facts_(options.facts), open_files_(!options.shared) {
     root_fd_.reset(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!root_fd_) throw std::runtime_error(errno_text("cannot open root " + root_.string()));
   }
@@ -269,6 +270,7 @@ class LocalDirStore final : public Storage {
       if (errno == ENOENT) throw not_stored(name);
       throw StoreError(Errc::internal, errno_text(name + ": cannot delete"));
     }
+    open_files_.forget(name);  // its descriptor would keep the deleted file's blocks
     if (fsync_) ::fsync(root_fd_.get());
     co_return;
   }
@@ -289,6 +291,7 @@ class LocalDirStore final : public Storage {
       errno = err;
       throw StoreError(Errc::internal, errno_text(from + ": cannot rename"));
     }
+    open_files_.forget(from);
     // The rename moved ctime, which voids the cached checksum: record it again
     // rather than hash the whole file at the next get.
     if (xxh3) hashes_.remember(fd.get(), *xxh3);
@@ -345,13 +348,24 @@ class LocalDirStore final : public Storage {
   // worker pool; this coroutine waits for it without holding an I/O thread.
   asio::awaitable<std::unique_ptr<LocalStoredFile>> open_file(std::string name) const {
     require_valid_name(name);
-    UniqueFd fd = open_regular_file(root_fd_.get(), name);
+    // A small file served a moment ago, unchanged since: one fstatat (open_file_cache.hpp).
+    if (open_files_.holds(name)) {
+      struct stat now {};
+      if (::fstatat(root_fd_.get(), name.c_str(), &now, AT_SYMLINK_NOFOLLOW) != 0) {
+        open_files_.forget(name);
+      } else if (auto kept = open_files_.find(name, now)) {
+        co_return std::make_unique<LocalStoredFile>(std::move(kept));
+      }
+    }
+    auto file = std::make_shared<OpenFile>();
     struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) throw StoreError(Errc::internal, errno_text(name + ": fstat"));
-    if (!gate_.admits(fd.get(), name, st)) throw not_stored(name);  // not an image header: as if absent
-    proto::FileInfo info = info_from_stat(name, st);
-    info.xxh3 = co_await hashes_.checksum(fd.get(), st, name);
-    co_return std::make_unique<LocalStoredFile>(std::move(fd), std::move(info));
+    file->fd = open_regular_file(root_fd_.get(), name, &st);
+    if (!gate_.admits(file->fd.get(), name, st)) throw not_stored(name);  // not an image header: as if absent
+    file->info = info_from_stat(name, st);
+    file->info.xxh3 = co_await hashes_.checksum(file->fd.get(), st, name);
+    file->key = file_key(st);
+    open_files_.keep(file);
+    co_return std::make_unique<LocalStoredFile>(std::move(file));
   }
 
   // Only a regular file is a stored file: a directory, link, FIFO or device
@@ -402,6 +416,7 @@ class LocalDirStore final : public Storage {
   mutable ImageValidator validator_;
   mutable HeaderGate gate_;  // only images are listed and served
   mutable ImageFactsService facts_;
+  mutable OpenFileCache open_files_;  // small files kept open between gets (exact: keyed by FileKey)
 };
 
 }  // namespace

@@ -30,6 +30,7 @@ struct Outcome {
   bool close = false;                // the session ends after this reply (bye, or the stream is out of step)
   std::optional<Rights> opened;      // hello accepted: the session is open, with these rights
   std::string token_label;           // and the label of its token (empty: no token file)
+  std::string head;                  // get: the reply's frame head, already encoded (no JSON document; then `reply` is unused)
 };
 
 // A success: `reply` (an ok header) and the summary line's text.

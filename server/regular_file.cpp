@@ -22,7 +22,7 @@ StoreError not_stored(const std::string& name) {
   return StoreError(proto::Errc::not_found, name + ": no such file on the server");
 }
 
-UniqueFd open_regular_file(int root_fd, const std::string& name) {
+UniqueFd open_regular_file(int root_fd, const std::string& name, struct stat* st) {
   UniqueFd path_fd(::openat(root_fd, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
   if (!path_fd) {
     if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) throw not_stored(name);
@@ -33,6 +33,7 @@ UniqueFd open_regular_file(int root_fd, const std::string& name) {
   if (!S_ISREG(before.st_mode)) throw not_stored(name);  // a symlink, FIFO, device, socket, directory
   std::string proc = "/proc/self/fd/" + std::to_string(path_fd.get());
   UniqueFd fd(::open(proc.c_str(), O_RDONLY | O_NOCTTY | O_CLOEXEC));
+  path_fd.reset();
   if (!fd && errno == ENOENT) {
     fd.reset(::openat(root_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
   }
@@ -43,6 +44,7 @@ UniqueFd open_regular_file(int root_fd, const std::string& name) {
   struct stat after {};
   if (::fstat(fd.get(), &after) != 0) throw StoreError(Errc::internal, errno_text(name + ": fstat"));
   if (!S_ISREG(after.st_mode) || after.st_dev != before.st_dev || after.st_ino != before.st_ino) throw not_stored(name);
+  if (st) *st = after;
   return fd;
 }
 

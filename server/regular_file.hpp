@@ -1,6 +1,8 @@
 #pragma once
 // Opening a stored file for reading without ever opening anything else that may sit
 // under an image name (a FIFO, a device, a socket, a directory, a symbolic link).
+#include <sys/stat.h>
+
 #include <string>
 
 #include "protocol/unique_fd.hpp"
@@ -13,7 +15,8 @@ namespace imgsh::server {
 // called); fstat says what it is; only then is that same inode opened for reading,
 // through /proc/self/fd. Without /proc, by name, and checked again to be the same
 // regular file. Throws StoreError: not_found, internal.
-UniqueFd open_regular_file(int root_fd, const std::string& name);
+// `st`, when given, receives the opened file's fstat (a caller needs no second one).
+UniqueFd open_regular_file(int root_fd, const std::string& name, struct stat* st = nullptr);
 
 // The refusal of a name the store does not have (or will not serve): not_found.
 StoreError not_stored(const std::string& name);

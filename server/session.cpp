@@ -25,15 +25,19 @@ using proto::ProtocolError;
 // A client that has not finished its TLS handshake by then is dropped.
 constexpr std::chrono::seconds kTlsHandshakeLimit{10};
 
+// As the client sent them: escaped (log_safe) only when a line is written, so a
+// request whose summary line is below the log level pays no escaping.
 std::string requested_name(const nlohmann::json& header) {
   auto it = header.find("name");
-  return it != header.end() && it->is_string() ? log_safe(it->get<std::string>()) : "";
+  return it != header.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
 std::string requested_op(const nlohmann::json& header) {
   auto it = header.find("op");
-  return it != header.end() && it->is_string() ? log_safe(it->get<std::string>(), 32) : "?";
+  return it != header.end() && it->is_string() ? it->get<std::string>() : "?";
 }
+
+constexpr std::size_t kLoggedOpMax = 32;
 
 SessionWatchdog::Duration seconds(double s) {
   return std::chrono::duration_cast<SessionWatchdog::Duration>(std::chrono::duration<double>(s));
@@ -228,8 +232,8 @@ asio::awaitable<void> Session::serve(const proto::FrameHead& head) {
 
 void Session::begin_request(std::string op, std::string file) {
   std::lock_guard lock(in_flight_mutex_);
-  in_flight_ = {std::move(op), std::move(file), std::chrono::steady_clock::now(),
-                tcp_bytes_moved(socket_.tcp().native_handle()), true};
+  // The counter the watchdog read when it armed the request phase, just before.
+  in_flight_ = {std::move(op), std::move(file), std::chrono::steady_clock::now(), watchdog_.progress_at_request(), true};
   in_flight_fd_ = socket_.tcp().native_handle();
 }
 
@@ -243,14 +247,15 @@ void Session::end_request() {
 void Session::log_outcome(const Outcome& outcome, std::string_view code, std::string_view message) const {
   const InFlight& r = in_flight_;  // written only on this session's executor
   bool routine = code.empty() && (r.op == "ping" || r.op == "bye");
+  spdlog::level::level_enum level = routine ? spdlog::level::debug : spdlog::level::info;
+  if (!spdlog::should_log(level)) return;
   std::uint64_t bytes = outcome.bytes;
   if (!code.empty()) {
     std::uint64_t now = tcp_bytes_moved(in_flight_fd_);
     bytes = now > r.moved_at_start ? now - r.moved_at_start : 0;
   }
   std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - r.start;
-  log_request(routine ? spdlog::level::debug : spdlog::level::info,
-              {peer_, r.op, r.file, code, message, bytes, took.count(),
+  log_request(level, {peer_, log_safe(r.op, kLoggedOpMax), log_safe(r.file), code, message, bytes, took.count(),
                token_label_.empty() ? std::string_view(outcome.token_label) : std::string_view(token_label_)});
 }
 
@@ -261,7 +266,7 @@ void Session::log_cut() const {
   std::uint64_t now = tcp_bytes_moved(in_flight_fd_);
   std::uint64_t bytes = now > in_flight_.moved_at_start ? now - in_flight_.moved_at_start : 0;
   std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - in_flight_.start;
-  log_request(spdlog::level::warn, {peer_, in_flight_.op, in_flight_.file, "shutdown",
+  log_request(spdlog::level::warn, {peer_, log_safe(in_flight_.op, kLoggedOpMax), log_safe(in_flight_.file), "shutdown",
                                     "cut at shutdown: the grace period is over", bytes, took.count(), token_label_});
 }
 
@@ -305,7 +310,9 @@ asio::awaitable<Outcome> Session::refuse(const proto::FrameHead& head, std::uint
 
 asio::awaitable<void> Session::send_reply(Outcome& outcome) {
   if (outcome.file) {
-    std::string head = proto::encode_frame_head(outcome.reply, outcome.file->info().size - outcome.file_offset);
+    std::string head = outcome.head.empty()
+                           ? proto::encode_frame_head(outcome.reply, outcome.file->info().size - outcome.file_offset)
+                           : std::move(outcome.head);
     co_await outcome.file->send(socket_, head, reader_.next_header_buffered(), outcome.file_offset);
   } else if (outcome.listing) {
     std::string head = proto::encode_frame_head(outcome.reply, outcome.listing->size());

@@ -42,7 +42,7 @@ void SessionWatchdog::arm(Phase phase, Duration limit) {
   limit_ = limit;
   deadline_ = phase == Phase::off ? Clock::time_point::max() : Clock::now() + limit;
   if (phase == Phase::request) last_progress_ = progress();
-  timer_.cancel();  // the loop re-waits for the new deadline
+  if (deadline_ < waiting_until_) timer_.cancel();  // the loop re-waits for the new, earlier deadline
 }
 
 void SessionWatchdog::hold() {
@@ -68,6 +68,7 @@ asio::awaitable<void> SessionWatchdog::run() {
   while (!stopped_ && !fired_) {
     asio::error_code ec;
     timer_.expires_at(deadline_);
+    waiting_until_ = deadline_;
     co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     auto now = Clock::now();
     if (stopped_ || phase_ == Phase::off || now < deadline_) continue;  // re-armed or stopped

@@ -44,6 +44,8 @@ class SessionWatchdog {
   // True if, when it fired, the client had stopped taking the server's bytes
   // (data unsent or unacknowledged): writing a reply would only stall again.
   bool peer_not_reading() const { return peer_not_reading_; }
+  // The kernel's byte counter (tcp_progress.hpp) when the request phase was last armed.
+  std::uint64_t progress_at_request() const { return last_progress_; }
 
  private:
   std::uint64_t progress() const;
@@ -53,6 +55,9 @@ class SessionWatchdog {
   Phase phase_ = Phase::off;
   Duration limit_{};
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  // What the timer waits for now: a later deadline needs no cancel (the loop wakes
+  // then and waits again), so arming per request costs no wake-up of the loop.
+  std::chrono::steady_clock::time_point waiting_until_ = std::chrono::steady_clock::time_point::max();
   std::uint64_t last_progress_ = 0;
   std::optional<Phase> fired_;
   bool peer_not_reading_ = false;

@@ -66,10 +66,10 @@ def listening(port):
     return False
 
 
-def start(name, cmd, port, log, **kw):
+def start(name, cmd, port, log, timeout=15, **kw):
     proc = subprocess.Popen(cmd, stdout=log, stderr=log, start_new_session=True, **kw)
     PROCS.append((name, proc))
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + timeout
     while not listening(port):
         if proc.poll() is not None or time.monotonic() > deadline:
             raise SystemExit(f"{name} did not start (see {log.name}):\n" + open(log.name).read()[-2000:])
@@ -256,7 +256,7 @@ class Bench:
         conf = os.path.join(prefix, "nginx.conf")
         with open(conf, "w") as f:
             f.write(nginx_conf(prefix, self.www, self.nport))
-        start("nginx", [NGINX, "-p", prefix, "-c", conf, "-e", os.path.join(prefix, "error.log")],
+        self.nginx = start("nginx", [NGINX, "-p", prefix, "-c", conf, "-e", os.path.join(prefix, "error.log")],
               self.nport, self.log("nginx"))
         d = os.path.join(w, "ssh")
         os.makedirs(d)
@@ -514,6 +514,15 @@ class Bench:
         if "idle" in a.only:
             say("idle sessions")
             self.step_idle()
+        if "cpu" in a.only:  # issue 16: CPU per request, instructions and system calls per get
+            from cpu_per_request import CpuBench
+            self.cpu = CpuBench(a, self.work, self.www, self.log, self.imgsrv.pid, self.port, self.nginx.pid, self.nport)
+            for run in range(1, a.runs + 1):
+                say(f"run {run}/{a.runs}: cpu per request")
+                self.cpu.step(run)
+            say("system calls per get (strace), instructions per request (callgrind)")
+            self.cpu.syscalls()
+            self.cpu.instructions()
 
     # --- the table ------------------------------------------------------------------
     def med(self, key):
@@ -606,6 +615,8 @@ class Bench:
             out.append(f"  {k}: " + " ".join(f"{v:.3f}" if isinstance(v, float) else str(v)
                                              for v in self.results[k]))
         out.extend(self.notes)
+        if "cpu" in a.only:
+            out.append(self.cpu.table())
         return "\n".join(out)
 
 
@@ -621,7 +632,7 @@ def main():
     p.add_argument("--latency-count", type=int, default=1000)
     p.add_argument("--idle", type=int, default=1000, help="idle sessions for the per-session RSS figure")
     p.add_argument("--timeout", type=float, default=180.0, help="seconds allowed for each step")
-    p.add_argument("--only", default="big,small,rps,latency,idle", help="comma-separated workload groups")
+    p.add_argument("--only", default="big,small,rps,latency,idle,cpu", help="comma-separated workload groups")
     p.add_argument("--sequential", action="store_true",
                    help="drive imgsh with one command per small file (the shell without pipelining)")
     p.add_argument("--dir", default=os.environ.get("BENCH_DIR"),

@@ -8,6 +8,11 @@
 //                         COUNT sequential connections: connect + hello + its reply (or
 //                         connect + "GET PATH HTTP/1.1" + the response head); prints
 //                         "MEDIAN_US P99_US"
+//   imgsh_loadgen gets    HOST PORT NAME COUNT WINDOW [http]
+//                         one session, exactly COUNT gets of NAME with WINDOW outstanding
+//                         (a fixed amount of work, for instruction counts); with `http`,
+//                         one keep-alive connection of "GET /NAME HTTP/1.1" (pipelined
+//                         when WINDOW > 1); prints "COUNT SECONDS"
 //   imgsh_loadgen idle    HOST PORT CONNS
 //                         opens CONNS sessions (hello answered), prints "ready", holds them
 //                         until stdin closes
@@ -27,6 +32,7 @@
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/read.hpp>
 #include <asio/read_until.hpp>
 #include <asio/streambuf.hpp>
 
@@ -149,6 +155,61 @@ int load(tcp::endpoint ep, const std::string& name, int conns, double seconds, i
   return failures > 0 ? 1 : 0;
 }
 
+// Reads one HTTP response (head, then Content-Length bytes of body) from `buf` + `socket`.
+asio::awaitable<void> read_http_response(tcp::socket& socket, asio::streambuf& buf) {
+  std::size_t head_len = co_await asio::async_read_until(socket, buf, "\r\n\r\n", asio::use_awaitable);
+  std::string head(asio::buffers_begin(buf.data()), asio::buffers_begin(buf.data()) + static_cast<long>(head_len));
+  buf.consume(head_len);
+  std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (head.rfind("http/1.1 200", 0) != 0) throw std::runtime_error("http: not 200");
+  auto at = head.find("content-length:");
+  if (at == std::string::npos) throw std::runtime_error("http: no content-length");
+  std::size_t body = std::stoul(head.substr(at + 15));
+  if (buf.size() < body) co_await asio::async_read(socket, buf, asio::transfer_exactly(body - buf.size()), asio::use_awaitable);
+  buf.consume(body);
+}
+
+// One session (or keep-alive HTTP connection with `http`), exactly `count` gets of
+// `name`, `window` outstanding.
+int gets(tcp::endpoint ep, const std::string& name, long count, int window, bool http) {
+  asio::io_context io;
+  auto t0 = Clock::now();
+  run_coroutine(io, [&]() -> asio::awaitable<void> {
+    tcp::socket socket(io);
+    std::string one;
+    if (http) {
+      co_await socket.async_connect(ep, asio::use_awaitable);
+      socket.set_option(tcp::no_delay(true));
+      one = "GET /" + name + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    } else {
+      socket = co_await open_session(ep);
+      one = request_bytes(2, proto::Get{name});
+    }
+    proto::FrameReader<tcp::socket> reader(socket);
+    asio::streambuf buf;
+    long sent = 0;
+    long received = 0;
+    std::string burst;
+    for (; sent < std::min<long>(window, count); ++sent) burst += one;
+    co_await asio::async_write(socket, asio::buffer(burst), asio::use_awaitable);
+    while (received < count) {
+      if (http) {
+        co_await read_http_response(socket, buf);
+      } else {
+        co_await read_reply(reader);
+      }
+      ++received;
+      if (sent < count) {
+        co_await asio::async_write(socket, asio::buffer(one), asio::use_awaitable);
+        ++sent;
+      }
+    }
+  });
+  double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  std::printf("%ld %.6f\n", count, seconds);
+  return 0;
+}
+
 int latency(tcp::endpoint ep, int count, const std::string& http_path) {
   asio::io_context io;
   std::vector<double> micros;
@@ -192,7 +253,7 @@ int idle(tcp::endpoint ep, int conns) {
 }
 
 int usage() {
-  std::cerr << "usage: imgsh_loadgen fetch|load|latency|idle HOST PORT ... (see loadgen.cpp)\n";
+  std::cerr << "usage: imgsh_loadgen fetch|load|gets|latency|idle HOST PORT ... (see loadgen.cpp)\n";
   return 2;
 }
 
@@ -209,6 +270,9 @@ int main(int argc, char** argv) {
     }
     if (a[0] == "latency" && (a.size() == 4 || (a.size() == 6 && a[4] == "http"))) {
       return latency(ep, std::stoi(a[3]), a.size() == 6 ? a[5] : "");
+    }
+    if (a[0] == "gets" && (a.size() == 6 || (a.size() == 7 && a[6] == "http"))) {
+      return gets(ep, a[3], std::stol(a[4]), std::stoi(a[5]), a.size() == 7);
     }
     if (a[0] == "idle" && a.size() == 4) return idle(ep, std::stoi(a[3]));
   } catch (const std::exception& e) {

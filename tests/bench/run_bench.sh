@@ -22,6 +22,9 @@ declare -A need=(
   [curl]=curl
   [openssl]=openssl
   [python3]=python3
+  [valgrind]=valgrind  # callgrind: instructions per request (cpu_per_request.py)
+  [callgrind_control]=valgrind
+  [strace]=strace  # system calls per request
 )
 missing=()
 for cmd in "${!need[@]}"; do
