@@ -79,7 +79,7 @@ function __imgsh_tls_targets
     end
 end
 
-set -l __imgsh_commands ls get mget put mput stat view lls lcd lpwd progress version help quit rm rename
+set -l __imgsh_commands ls get mget put mput stat view lls lcd lpwd progress version help quit rm rename stats
 
 complete -c imgsh -f
 complete -c imgsh -s h -l help -d 'show help and exit'
@@ -180,3 +180,4 @@ complete -c imgsrv -n __imgsrv_needs_token_command -a list -d 'show the tokens o
 complete -c imgsrv -n __imgsrv_needs_token_command -a revoke -d 'remove a token from FILE'
 complete -c imgsrv -n __imgsrv_token_add -l rwd -d 'the token may also delete and rename stored files'
 complete -c imgsrv -n __imgsrv_not_token -l allow-delete -d 'without --tokens: let every client delete and rename'
+complete -c imgsrv -n __imgsrv_not_token -l metrics-listen -x -d 'serve Prometheus metrics on ADDR:PORT'

@@ -248,7 +248,9 @@ void Session::log_outcome(const Outcome& outcome, std::string_view code, std::st
     std::uint64_t now = tcp_bytes_moved(in_flight_fd_);
     bytes = now > r.moved_at_start ? now - r.moved_at_start : 0;
   }
-  std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - r.start;
+  auto now = std::chrono::steady_clock::now();
+  std::chrono::duration<double, std::milli> took = now - r.start;
+  if (server_.metrics) server_.metrics->request_done(r.op, code, code.empty() ? outcome.bytes : 0, now - r.start);
   log_request(routine ? spdlog::level::debug : spdlog::level::info,
               {peer_, r.op, r.file, code, message, bytes, took.count(),
                token_label_.empty() ? std::string_view(outcome.token_label) : std::string_view(token_label_)});
