@@ -1,7 +1,8 @@
 #pragma once
 // The server's counters in the Prometheus text exposition format (version
-// 0.0.4), for GET /metrics (metrics_endpoint.hpp). Written by hand: Debian has
-// no prometheus-cpp, and the format is a few lines of text per figure.
+// 0.0.4), for GET /metrics (metrics_endpoint.hpp). Written by hand: the format
+// is a few lines of text per figure, and Debian's prometheus-cpp would serve it
+// through its own civetweb HTTP server and threads, beside asio.
 #include <string>
 
 #include "protocol/stats_reply.hpp"
