@@ -12,7 +12,7 @@
 # The option lists follow `imgsh --help`, `imgsrv --help` and `imgsrv token add --help`
 # (tests/integration/test_completions.py fails when one is missing here).
 
-_imgsh_commands="ls get mget put mput stat view lls lcd lpwd progress version help quit rm rename reget"
+_imgsh_commands="ls get mget put mput stat view lls lcd lpwd progress version help quit rm rename reget stats"
 
 _imgsh_targets() {
     local file="${XDG_STATE_HOME:-$HOME/.local/state}/imgsh/targets"
@@ -116,7 +116,7 @@ _imgsrv() {
     fi
     local options="-h --help --version --root --bind --log-level --max-file-size --max-sessions --max-sessions-per-address --hello-timeout
         --inline-put-max --threads --worker-threads --header-timeout --idle-timeout --body-timeout --no-fsync --max-pixels
-        --shared-root --node-id --tls-cert --tls-key --tls-min --tokens --config --check-config --grace-period --log-format --allow-delete"
+        --shared-root --node-id --tls-cert --tls-key --tls-min --tokens --config --check-config --grace-period --log-format --allow-delete --metrics-listen"
     local token_add_options="-h --help --ro --rwd --label --tokens"
     local check_options="-h --help --root --fix"
 
@@ -135,7 +135,7 @@ _imgsrv() {
     local i positionals=()
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
-            --root|--bind|--log-level|--max-file-size|--max-sessions|--max-sessions-per-address|--hello-timeout|--inline-put-max|--threads|--worker-threads|--header-timeout|--idle-timeout|--body-timeout|--tls-cert|--tls-key|--tls-min|--tokens|--config|--grace-period|--log-format|--label|--max-pixels)
+            --root|--bind|--log-level|--max-file-size|--max-sessions|--max-sessions-per-address|--hello-timeout|--inline-put-max|--threads|--worker-threads|--header-timeout|--idle-timeout|--body-timeout|--tls-cert|--tls-key|--tls-min|--tokens|--config|--grace-period|--log-format|--label|--max-pixels|--metrics-listen)
                 ((i++)) ;;
             -*) ;;
             *) positionals+=("${words[i]}") ;;

@@ -81,7 +81,7 @@ function __imgsh_tls_targets
     end
 end
 
-set -l __imgsh_commands ls get mget put mput stat view lls lcd lpwd progress version help quit rm rename reget
+set -l __imgsh_commands ls get mget put mput stat view lls lcd lpwd progress version help quit rm rename reget stats
 
 complete -c imgsh -f
 complete -c imgsh -s h -l help -d 'show help and exit'
@@ -193,3 +193,4 @@ complete -c imgsrv -n __imgsrv_not_token -l allow-delete -d 'without --tokens: l
 complete -c imgsrv -n __imgsrv_needs_port -a check -d 'validate every file of a store'
 complete -c imgsrv -n __imgsrv_check -l root -x -a '(__fish_complete_directories)' -d 'the store\'s directory'
 complete -c imgsrv -n __imgsrv_check -l fix -d 'refresh stale caches, remove stray temporaries'
+complete -c imgsrv -n __imgsrv_not_token -l metrics-listen -x -d 'serve Prometheus metrics on ADDR:PORT'

@@ -59,6 +59,7 @@ struct OpName {
   std::string_view operator()(const Thumb&) const { return "thumb"; }
   std::string_view operator()(const Delete&) const { return "delete"; }
   std::string_view operator()(const Rename&) const { return "rename"; }
+  std::string_view operator()(const Stats&) const { return "stats"; }
 };
 
 struct HeaderFields {
@@ -95,6 +96,7 @@ struct HeaderFields {
     h["name"] = r.name;
     h["new_name"] = r.new_name;
   }
+  void operator()(const Stats&) const {}
 };
 
 }  // namespace
@@ -142,6 +144,8 @@ Request parse_request(const nlohmann::json& header, std::uint64_t& id_out) {
     r.body = Delete{need_string(header, "name")};
   } else if (op == "rename") {
     r.body = Rename{need_string(header, "name"), need_string(header, "new_name")};
+  } else if (op == "stats") {
+    r.body = Stats{};
   } else {
     if (op.size() > 64) op = op.substr(0, 64) + "...";
     throw ProtocolError(Errc::unknown_op, "unknown op '" + op + "'");

@@ -73,8 +73,10 @@ struct Rename {
   std::string name;
   std::string new_name;
 };
+// The server's counters (stats_reply.hpp has the reply); any session after hello.
+struct Stats {};
 
-using RequestBody = std::variant<Hello, List, Stat, Get, Put, Data, Bye, Checksum, Ping, Thumb, Delete, Rename>;
+using RequestBody = std::variant<Hello, List, Stat, Get, Put, Data, Bye, Checksum, Ping, Thumb, Delete, Rename, Stats>;
 
 struct Request {
   std::uint64_t id = 0;

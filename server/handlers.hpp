@@ -21,5 +21,6 @@ asio::awaitable<Outcome> handle_thumb(RequestContext& ctx, const proto::Thumb& r
 // delete_handlers.cpp
 asio::awaitable<Outcome> handle_delete(RequestContext& ctx, const proto::Delete& req);
 asio::awaitable<Outcome> handle_rename(RequestContext& ctx, const proto::Rename& req);
+asio::awaitable<Outcome> handle_stats(RequestContext& ctx, const proto::Stats& req);  // stats_handler.cpp
 
 }  // namespace imgsh::server

@@ -69,7 +69,7 @@ Listener::Listener(asio::io_context& io, const ServerOptions& options)
 }
 
 void Listener::start(const Storage& store) {
-  server_.emplace(ServerContext{store, options_, gate_, &open_sessions_});
+  server_.emplace(ServerContext{store, options_, gate_, &open_sessions_, metrics_});
   asio::co_spawn(control_, accept_loop(), asio::detached);
   signals_.async_wait([this](const asio::error_code& ec, int signal_number) {
     if (!ec) begin_shutdown(signal_number);
@@ -149,6 +149,7 @@ void Listener::add(const std::shared_ptr<Session>& session, const asio::ip::addr
   sessions_.emplace(session.get(), Entry{session, address});
   ++per_address_[address];
   open_sessions_ = sessions_.size();
+  if (metrics_) metrics_->session_opened();
 }
 
 void Listener::remove(Session* session) {
@@ -157,6 +158,7 @@ void Listener::remove(Session* session) {
     auto count = per_address_.find(it->second.address);
     if (count != per_address_.end() && --count->second == 0) per_address_.erase(count);
     sessions_.erase(it);
+    if (metrics_) metrics_->session_closed();
   }
   open_sessions_ = sessions_.size();
   if (stopping_ && sessions_.empty()) {

@@ -36,6 +36,8 @@ class Listener {
   // every hello for a token. Both outlive the listener.
   void use_tls(asio::ssl::context& context) { tls_ = &context; }
   void use_gatekeeper(Gatekeeper& gate) { gate_ = &gate; }
+  // Before start(): count sessions and requests here (stats, --metrics-listen).
+  void use_metrics(Metrics& metrics) { metrics_ = &metrics; }
   // Before start(): on SIGHUP, run `reload` on the accepting strand, where it
   // may call use_tls() with a new context (certificate rotation): connections
   // accepted afterwards use it, sessions in flight keep theirs.
@@ -60,6 +62,7 @@ class Listener {
   asio::strand<asio::io_context::executor_type> control_;
   const ServerOptions& options_;
   Gatekeeper* gate_ = nullptr;
+  Metrics* metrics_ = nullptr;
   std::optional<ServerContext> server_;  // what every session shares; set by start()
   asio::ip::tcp::acceptor acceptor_;
   asio::signal_set signals_;

@@ -11,6 +11,7 @@
 #include <asio/io_context.hpp>
 #include <spdlog/spdlog.h>
 
+#include "protocol/endpoint_text.hpp"
 #include "protocol/port_number.hpp"
 #include "protocol/version.hpp"
 #include "server/config_check.hpp"
@@ -20,6 +21,7 @@
 #include "server/listener.hpp"
 #include "server/local_dir_store.hpp"
 #include "server/logging.hpp"
+#include "server/metrics_endpoint.hpp"
 #include "server/root_claim.hpp"
 #include "server/reloader.hpp"
 #include "server/security_notes.hpp"
@@ -138,6 +140,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--allow-delete", options.allow_delete,
                "without --tokens: let every client delete and rename stored files (with tokens, rwd tokens may)");
+  app.add_option("--metrics-listen", options.metrics_listen,
+                 "serve the counters as Prometheus text (GET /metrics, plain HTTP) on ADDR:PORT, e.g. 127.0.0.1:9100")
+      ->type_name("ADDR:PORT");
   TokenAddCommand token_add(app);
   imgsh::server::TokenListCommand token_list(token_add.group());
   imgsh::server::TokenRevokeCommand token_revoke(token_add.group());
@@ -169,6 +174,12 @@ int main(int argc, char** argv) {
   if (options.max_sessions == 0) return fail("--max-sessions must be at least 1" + origin("max-sessions"));
   options.root = root;
   options.fsync = !no_fsync;
+  std::optional<asio::ip::tcp::endpoint> metrics_at;
+  if (!options.metrics_listen.empty()) {
+    std::string why;
+    metrics_at = imgsh::server::parse_listen_address(options.metrics_listen, why);
+    if (!metrics_at) return fail("--metrics-listen: " + why + origin("metrics-listen"));
+  }
 
   try {
     imgsh::server::setup_logging(options.log_level, options.log_format);
@@ -188,6 +199,10 @@ int main(int argc, char** argv) {
     asio::io_context io(static_cast<int>(threads));
     std::optional<imgsh::server::Gatekeeper> gate;  // outlives the listener and its sessions
     imgsh::server::Listener listener(io, options);  // binds: fails first if the port is taken
+    imgsh::server::Metrics metrics;  // outlives the sessions that count in it
+    listener.use_metrics(metrics);
+    std::optional<imgsh::server::MetricsEndpoint> metrics_endpoint;
+    if (metrics_at) metrics_endpoint.emplace(io, *metrics_at, metrics);
     imgsh::server::TlsContext first_tls;
     if (!options.tls_cert.empty()) {
       first_tls = imgsh::server::make_tls_context(options.tls_cert, options.tls_key, options.tls_min);
@@ -218,6 +233,10 @@ int main(int argc, char** argv) {
     if (options.shared_root) spdlog::info("shared root, node id {}", node_id);
     imgsh::server::log_security(options, reloader.current_tls(), token_count, ep.address());
     listener.on_reload([&reloader, port = ep.port()] { reloader.reload(port); });
+    if (metrics_endpoint) {
+      spdlog::info("metrics on http://{}/metrics", imgsh::proto::endpoint_text(metrics_endpoint->local_endpoint()));
+      metrics_endpoint->start();
+    }
     listener.start(*opened.store);
     imgsh::server::notify_ready(ep.port());
     std::vector<std::thread> workers;

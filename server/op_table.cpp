@@ -30,6 +30,7 @@ constexpr OpRow kOps[] = {
     {"thumb", typed<proto::Thumb, handle_thumb>, false, false, OpPhase::open},
     {.op = "delete", .handler = typed<proto::Delete, handle_delete>, .writes = true, .deletes = true},
     {.op = "rename", .handler = typed<proto::Rename, handle_rename>, .writes = true, .deletes = true},
+    {"stats", typed<proto::Stats, handle_stats>, false, false, OpPhase::open},
     // These two only ever come inside a put exchange (put_exchange.cpp reads them).
     {"data", nullptr, false, true, OpPhase::open, "a data frame must follow a put announcement and its continue reply"},
     {"checksum", nullptr, false, false, OpPhase::open, "a checksum frame must follow a put body"},

@@ -10,6 +10,7 @@
 #include "protocol/net_stream.hpp"
 #include "server/client_identity.hpp"
 #include "server/gatekeeper.hpp"
+#include "server/metrics.hpp"
 #include "server/server_options.hpp"
 #include "server/session_watchdog.hpp"
 #include "server/storage.hpp"
@@ -22,6 +23,7 @@ struct ServerContext {
   const ServerOptions& options;
   Gatekeeper* gate = nullptr;  // null: no tokens needed
   const std::atomic<std::size_t>* open_sessions = nullptr;  // for ping; null: not counted
+  Metrics* metrics = nullptr;  // the counters of stats and --metrics-listen; null: none kept
 };
 
 struct RequestContext {

@@ -40,6 +40,7 @@ struct ServerOptions {
   // Width x height above which a put is refused too_large (image_check.hpp).
   std::uint64_t max_pixels = proto::ImageLimits{}.max_pixels;
   bool allow_delete = false;       // without tokens: every client may delete and rename (rwd)
+  std::string metrics_listen;      // ADDR:PORT of the Prometheus endpoint; empty: none
 };
 
 }  // namespace imgsh::server

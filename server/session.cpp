@@ -246,15 +246,18 @@ void Session::end_request() {
 // costs its hello line (client software, token) and one line per request.
 void Session::log_outcome(const Outcome& outcome, std::string_view code, std::string_view message) const {
   const InFlight& r = in_flight_;  // written only on this session's executor
+  auto now = std::chrono::steady_clock::now();
+  // Counted whether or not its line is logged.
+  if (server_.metrics) server_.metrics->request_done(r.op, code, code.empty() ? outcome.bytes : 0, now - r.start);
   bool routine = code.empty() && (r.op == "ping" || r.op == "bye");
   spdlog::level::level_enum level = routine ? spdlog::level::debug : spdlog::level::info;
   if (!spdlog::should_log(level)) return;
   std::uint64_t bytes = outcome.bytes;
   if (!code.empty()) {
-    std::uint64_t now = tcp_bytes_moved(in_flight_fd_);
-    bytes = now > r.moved_at_start ? now - r.moved_at_start : 0;
+    std::uint64_t moved = tcp_bytes_moved(in_flight_fd_);
+    bytes = moved > r.moved_at_start ? moved - r.moved_at_start : 0;
   }
-  std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - r.start;
+  std::chrono::duration<double, std::milli> took = now - r.start;
   log_request(level, {peer_, log_safe(r.op, kLoggedOpMax), log_safe(r.file), code, message, bytes, took.count(),
                token_label_.empty() ? std::string_view(outcome.token_label) : std::string_view(token_label_)});
 }

@@ -16,6 +16,7 @@
 
 #include "protocol/checksum.hpp"
 #include "protocol/messages.hpp"
+#include "protocol/stats_reply.hpp"
 #include "shell/client_errors.hpp"
 #include "shell/connection.hpp"
 #include "shell/tls_verify.hpp"
@@ -124,6 +125,8 @@ class Client {
   // Need rwd rights (client_removals.cpp). rename never replaces: exists.
   void remove(const std::string& name);
   proto::FileInfo rename(const std::string& name, const std::string& new_name);
+  // The server's counters (client_stats.cpp).
+  proto::StatsReply stats();
 
   // Many files over the window: requests go out ahead of earlier replies, so
   // small files pay no round trip each. After a failure that breaks the

@@ -19,6 +19,7 @@
 #include "shell/remote_op.hpp"
 #include "shell/remote_patterns.hpp"
 #include "shell/shell_context.hpp"
+#include "shell/stats_command.hpp"
 #include "shell/thumb_commands.hpp"
 
 namespace imgsh::shell {
@@ -251,6 +252,9 @@ const std::vector<Command>& command_table() {
       {"rename", {}, Completion::remote, 2, 2, "rename OLD NEW",
        "give a stored image a new name of the same kind; never replaces one; needs an rwd token or --allow-delete",
        cmd_rename, std::nullopt, &kNoOptions},
+      {"stats", {}, Completion::none, 0, 0, "stats",
+       "show the server's counters: requests by op and result, errors by code, bytes, sessions, request durations",
+       cmd_stats, std::nullopt, &kNoOptions},
       {"lls", {}, Completion::local, 0, 3, "lls [-1lh] [PATH|PATTERN]",
        "list a local directory (default: the current one), or the local files a glob matches", cmd_lls},
       {"lcd", {}, Completion::local_dir, 0, 1, "lcd [DIR]", "change the local directory (default: home)", cmd_lcd},
