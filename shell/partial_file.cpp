@@ -34,7 +34,9 @@ std::string partial_path(const std::string& target, const std::string& xxh3) {
 std::vector<KeptPartial> kept_partials(const std::string& target) {
   std::vector<KeptPartial> found;
   std::string dir = dir_of(target);
-  std::string prefix = "." + base_of(target) + ".";
+  std::string prefix(1, '.');  // appends: g++ 12 -O3 reports a false -Wrestrict for "." + std::string
+  prefix += base_of(target);
+  prefix += '.';
   std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
   if (!d) return found;
   while (const dirent* e = ::readdir(d.get())) {
