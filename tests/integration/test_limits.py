@@ -193,8 +193,8 @@ class SessionLimitTest(IntegrationTest):
         server = self.start_server("--max-sessions", "2", root=self.mkdir("root-busy"))
         a = self.raw_client(server.port)
         a.hello()
-        # Server.start()'s readiness probe holds a slot until the server has seen it
-        # close, which a slow (sanitizer) server may not have yet: retry b until then.
+        # A slot is freed only once the server has seen its connection close, which a
+        # slow (sanitizer) server may not have yet: retry b until then.
         second = []
 
         def second_session():

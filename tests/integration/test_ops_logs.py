@@ -81,7 +81,6 @@ class OpsLogTest(IntegrationTest):
 
     def test_one_shot_ls_costs_two_info_lines_and_probes_and_pings_none(self):
         server = self.start_server()
-        time.sleep(0.3)  # the start-up probe's line (debug) is written
         before = len(server.log_text().splitlines())
         self.assertOk(self.imgsh(server.addr, "ls"))
         self.assertTrue(server.wait_log(r" list ok "), server.log_text())
