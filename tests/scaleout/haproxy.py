@@ -234,14 +234,15 @@ class HAProxy:
         return data.decode()
 
     def servers(self):
-        """{server name: (status, last check status)} of the backend, e.g. ("UP", "L7OK")."""
+        """{server name: (status, last check status)} of the backend, e.g. ("UP", "L7OK").
+        haproxy marks a check still running with "* " ("* INI", "* L7OK"); that mark is dropped."""
         lines = self.stats().splitlines()
         head = lines[0].lstrip("# ").split(",")
         out = {}
         for line in lines[1:]:
             row = dict(zip(head, line.split(",")))
             if row.get("pxname") == "imgsrv" and row.get("svname") not in ("BACKEND", None):
-                out[row["svname"]] = (row["status"], row["check_status"])
+                out[row["svname"]] = (row["status"], row["check_status"].removeprefix("* "))
         return out
 
     def wait_servers(self, predicate, timeout):
