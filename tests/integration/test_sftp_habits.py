@@ -10,13 +10,18 @@ from files import listing
 from images import make_jpeg, make_png
 
 
-class SftpHabitsTest(IntegrationTest):
+class CameraNamedStore(IntegrationTest):
+    """A store with a camera's upper-case name beside lower-case ones (no tests of its own)."""
+
     def setUp(self):
         super().setUp()
         make_jpeg(self.root_path("IMG_0001.JPG"), seed=1)
         make_jpeg(self.root_path("img_0002.jpg"), seed=2)
         make_png(self.root_path("cat.png"), 8, 8, seed=3)
         self.server = self.start_server()
+
+
+class SftpHabitsTest(CameraNamedStore):
 
     def test_remote_glob_is_case_insensitive(self):
         res = self.imgsh(self.server.addr, "get", "*.jpg")

@@ -7,19 +7,12 @@ import json
 import os
 import re
 
-from checks import IntegrationTest
 from files import listing
 from images import make_jpeg, make_png
+from test_sftp_habits import CameraNamedStore
 
 
-class StatAndLlsGlobTest(IntegrationTest):
-    def setUp(self):
-        super().setUp()
-        make_jpeg(self.root_path("IMG_0001.JPG"), seed=1)
-        make_jpeg(self.root_path("img_0002.jpg"), seed=2)
-        make_png(self.root_path("cat.png"), 8, 8, seed=3)
-        self.server = self.start_server()
-
+class StatAndLlsGlobTest(CameraNamedStore):
     def test_stat_glob_shows_every_match_case_insensitively(self):
         res = self.imgsh(self.server.addr, "stat", "*.jpg")
         self.assertOk(res, op="stat", reports=2)
