@@ -378,25 +378,34 @@ class TooLarge(Balanced):
 
 
 class DiskFull(Balanced):
-    QUOTA = 8 * 1024 * 1024
+    QUOTA = 4 * 1024 * 1024
 
     def setUp(self):
         super().setUp()
-        # A CephFS quota on the store directory: ceph-fuse enforces it for both mounts.
-        # ceph-fuse enforces a quota only once it has learned it from the MDS, a moment after
-        # it was set (a put through node b once stored 12 MB right after): wait until a
-        # direct write of more than the quota through each mount fails with EDQUOT. statvfs
-        # of the directory does not show the quota; the write does (imgsrv: no_space).
+        # A CephFS quota on the store directory, and the store already full: ceph-fuse checks
+        # each write against the directory's recursive size as the MDS last told it, so a put
+        # into a directory that is nearly full may finish before the client learns it went
+        # over (CI once stored 12 MB under an 8 MB quota, TSan making the MDS slower than the
+        # write). A store that is already over its quota refuses the first byte, on both
+        # mounts, every time. The filler is hidden (not a listed name).
+        filler = os.path.join(self.dir_a, ".quota-filler")
+        with open(filler, "wb") as f:
+            f.write(b"\0" * (self.QUOTA + (1 << 20)))
+            f.flush()
+            os.fsync(f.fileno())
         os.setxattr(self.dir_a, "ceph.quota.max_bytes", str(self.QUOTA).encode())
         for d in (self.dir_a, self.dir_b):
             self.assertEqual(self.logged(lambda: self.write_refused(d), bool), True,
-                             "%s: a write over the quota is not refused" % d)
+                             "%s: a write into the full store is not refused" % d)
 
     def write_refused(self, d):
+        """Whether a small write through mount d fails with EDQUOT: that mount knows both the
+        quota and that the directory is over it (statvfs does not show the quota)."""
         probe = os.path.join(d, ".quota-probe")
         try:
+            os.getxattr(d, "ceph.dir.rbytes")  # asks the MDS for the directory's size now
             with open(probe, "wb") as f:
-                f.write(b"\0" * (self.QUOTA + (1 << 20)))
+                f.write(b"\0" * 65536)
                 f.flush()
                 os.fsync(f.fileno())
             return False
@@ -408,11 +417,10 @@ class DiskFull(Balanced):
                 os.unlink(probe)
 
     def test_disk_full_through_haproxy(self):
-        big = smoke.png_bytes(51, side=2000)  # ~12 MB, more than the quota
-        self.assertGreater(len(big), self.QUOTA)
+        big = smoke.png_bytes(51, side=600)  # ~1 MB; any size: the store is already full
         with open(os.path.join(self.files, "big.png"), "wb") as f:
             f.write(big)
-        for _ in range(2):
+        for _ in range(2):  # round robin: each node refuses it once
             rc, reports, out = smoke.imgsh(self.addr, "put", "big.png", cwd=self.files)
             self.assertNotEqual(rc, 0, out)
             self.assertIn(" fail no_space", out)
