@@ -138,7 +138,7 @@ class LocalUpload final : public UploadSink {
     struct stat st {};
     if (::fstat(fd_.get(), &st) != 0) throw StoreError(Errc::internal, errno_text(name_ + ": fstat"));
     if (fsync_ && ::fsync(fd_.get()) != 0) {
-      throw StoreError(errno == ENOSPC ? Errc::no_space : Errc::internal, errno_text(name_ + ": fsync"));
+      throw StoreError((errno == ENOSPC || errno == EDQUOT) ? Errc::no_space : Errc::internal, errno_text(name_ + ": fsync"));
     }
     // Fails with EEXIST if the name appeared meanwhile: of two racing
     // uploads exactly one wins (exclusive_rename.hpp).
