@@ -30,6 +30,7 @@ using proto::Errc;
 const OptionTable kMgetOptions = {
     {'p', "", false, "keep the remote file's modification time"},
     {'n', "", false, "skip a file already here with the same content (xxh3)"},
+    {'c', "", false, "continue each download kept from before (as reget); skip files already here"},
 };
 const OptionTable kGetOptions = {
     {'p', "", false, "keep the remote file's modification time"},
@@ -225,8 +226,10 @@ const std::vector<Command>& command_table() {
        "-c continues a download kept from before (as reget); "
        "--thumb EDGE saves a thumbnail (longer side at most EDGE pixels) as NAME_EDGE.jpg or .png",
        cmd_get, Completion::local, &kGetOptions},
-      {"mget", {}, Completion::remote, 1, kMany, "mget [-pn] PATTERN...",
-       "download every remote file the patterns match (-p, -n as for get)", cmd_mget, std::nullopt, &kMgetOptions},
+      {"mget", {}, Completion::remote, 1, kMany, "mget [-pnc] PATTERN...",
+       "download every remote file the patterns match (-p, -n as for get); an interrupted file keeps its bytes "
+       "for reget; -c continues each one kept from before and skips those already here with the same content",
+       cmd_mget, std::nullopt, &kMgetOptions},
       {"reget", {}, Completion::remote, 1, 2, "reget [-p] REMOTE [LOCAL]",
        "continue a download that failed or was cancelled: an interrupted get keeps its bytes in a hidden "
        ".NAME.XXH3.imgsh-partial beside LOCAL; reget asks for the rest, checks the whole file's xxh3, then saves it "

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 
+#include "shell/client_errors.hpp"
 #include "shell/local_files.hpp"
 #include "shell/local_paths.hpp"
 #include "shell/lost_transfer.hpp"
@@ -15,6 +16,7 @@
 #include "shell/remote_op.hpp"
 #include "protocol/display_text.hpp"
 #include "shell/remote_patterns.hpp"
+#include "shell/resume_get.hpp"
 #include "shell/same_content.hpp"
 #include "shell/shell_quote.hpp"
 
@@ -88,14 +90,30 @@ bool keep_for_retry(std::vector<std::size_t>* lost, std::size_t item, std::excep
   return true;
 }
 
+// The files whose bytes so far are kept as their partials: continued (get -c) by
+// the next round. `why` is the failure that kept them (it names the partial):
+// what the file reports if no later round gets to it.
+struct KeptPartials {
+  KeptPartials(std::size_t count, bool all) : resume(count, all), why(count) {}
+  void mark(std::size_t item, std::exception_ptr failure) {
+    resume[item] = true;
+    why[item] = std::move(failure);
+  }
+  std::vector<bool> resume;
+  std::vector<std::exception_ptr> why;
+};
+
 // One round of gets over the connection: the files `todo` names (indexes in `items`).
 // A file a lost connection stopped goes to `lost` when it is given, else it reports.
+// A file whose bytes so far were kept as its partial (Ctrl-C, a lost connection)
+// is marked in `kept`: a later round continues it.
 void get_round(ShellContext& ctx, const std::vector<TransferItem>& items, const std::vector<std::size_t>& todo,
-               const TransferFlags& flags, FileReports& reports, std::vector<std::size_t>* lost) {
+               const TransferFlags& flags, FileReports& reports, std::vector<std::size_t>* lost, KeptPartials& kept) {
   std::vector<std::string> names;
   for (std::size_t i : todo) names.push_back(items[i].remote_name);
   std::vector<std::string> paths(todo.size());
   std::vector<std::unique_ptr<Download>> downloads(todo.size());
+  std::vector<std::string> announced_xxh3(todo.size());  // the remote content each reply announced
   struct Received {
     std::size_t index;
     std::uint64_t size;
@@ -128,6 +146,7 @@ void get_round(ShellContext& ctx, const std::vector<TransferItem>& items, const 
     return downloads[i]->fd();
   };
   calls.receiving = [&](std::size_t i, const proto::FileInfo& info) -> ProgressFn {
+    announced_xxh3[i] = info.xxh3;
     bar.emplace(names[i], info.size, ctx.progress);
     return [&bar](std::uint64_t done) { bar->update(done); };
   };
@@ -138,24 +157,69 @@ void get_round(ShellContext& ctx, const std::vector<TransferItem>& items, const 
   };
   calls.failed = [&](std::size_t i, std::exception_ptr why) {
     bar.reset();
-    downloads[i].reset();  // nothing kept
-    commit_received();     // reports stay in request order
+    bool was_kept = false;
+    if (downloads[i]) why = keep_partial_after(*downloads[i], paths[i], announced_xxh3[i], why, was_kept);
+    if (was_kept) kept.mark(todo[i], why);  // as get keeps it for reget
+    downloads[i].reset();
+    commit_received();  // reports stay in request order
     if (!keep_for_retry(lost, todo[i], why)) reports.fail(names[i], why);
   };
   ctx.client.get_many(names, calls);
   commit_received();
 }
 
+// The files of `todo` marked in `resume` (mget -c, or kept by an earlier round), one
+// get -c each in turn: each writes into its named partial from the start (so even a
+// killed imgsh keeps what arrived), asks for the rest, checks the whole file's xxh3.
+// Returns the others, for the pipelined round; none once Ctrl-C stopped the command.
+std::vector<std::size_t> resume_round(ShellContext& ctx, const std::vector<TransferItem>& items,
+                                      const std::vector<std::size_t>& todo, const KeptPartials& kept,
+                                      const TransferFlags& flags, FileReports& reports,
+                                      std::vector<std::size_t>* lost) {
+  std::vector<std::size_t> rest;
+  for (std::size_t i : todo) {
+    if (!kept.resume[i]) {
+      rest.push_back(i);
+      continue;
+    }
+    const TransferItem& item = items[i];
+    std::exception_ptr why;
+    if (ctx.interrupted || !ctx.client.connected()) {
+      why = kept.why[i] && !ctx.interrupted ? kept.why[i] : std::make_exception_ptr(NotTransferred(ctx.interrupted));
+    } else {
+      try {
+        check_remote_name(item.remote_name);
+        std::string message =
+            resume_get(ctx, item.remote_name, download_path(item.remote_name, item.local_path), flags.preserve_time);
+        reports.ok(item.remote_name, message);
+        continue;
+      } catch (...) {
+        why = std::current_exception();
+      }
+    }
+    if (!keep_for_retry(lost, i, why)) reports.fail(item.remote_name, why);
+  }
+  if (ctx.interrupted) {  // Ctrl-C stops them all
+    for (std::size_t i : rest) reports.fail(items[i].remote_name, std::make_exception_ptr(NotTransferred(true)));
+    rest.clear();
+  }
+  return rest;
+}
+
 // Every index of items, then the ones each round lost, until none is lost or the
-// rounds are over; a get is always safe to repeat (nothing was kept).
+// rounds are over; a get is always safe to repeat (what arrived of it was kept as
+// its partial, which the next round continues).
 TransferCounts get_items(ShellContext& ctx, const std::vector<TransferItem>& items, const TransferFlags& flags) {
   FileReports reports(ctx, "get");
   std::vector<std::size_t> todo(items.size());
   for (std::size_t i = 0; i < todo.size(); ++i) todo[i] = i;
+  KeptPartials kept(items.size(), flags.resume);
   for (int round = 1; !todo.empty(); ++round) {
     reconnect_for_many(ctx);
     std::vector<std::size_t> lost;
-    get_round(ctx, items, todo, flags, reports, round < kTransferRounds ? &lost : nullptr);
+    std::vector<std::size_t>* retry = round < kTransferRounds ? &lost : nullptr;
+    std::vector<std::size_t> pipelined = resume_round(ctx, items, todo, kept, flags, reports, retry);
+    if (!pipelined.empty()) get_round(ctx, items, pipelined, flags, reports, retry, kept);
     todo = std::move(lost);
   }
   return reports.finish();
@@ -329,7 +393,8 @@ bool get_files(ShellContext& ctx, const std::vector<std::string>& patterns, cons
                const TransferFlags& flags) {
   TransferCounts counts;
   auto items = resolve_remote(ctx, patterns, local_arg, counts);
-  if (flags.skip_same) items = skip_same_content(ctx, "get", std::move(items), counts);
+  // -c also skips a file already here with the same content: a re-run after an interrupted mget.
+  if (flags.skip_same || flags.resume) items = skip_same_content(ctx, "get", std::move(items), counts);
   TransferCounts moved = get_items(ctx, items, flags);
   return report_counts(ctx, "get", {counts.done + moved.done, counts.failed + moved.failed});
 }

@@ -116,15 +116,31 @@ proto::FileInfo get_keeping_partial(Download& download, const std::string& path,
   try {
     return get(announced);
   } catch (...) {
-    if (announced.xxh3.empty() || is_checksum_mismatch() || size_of(download.fd()) == 0) throw;
-    std::uint64_t kept = size_of(download.fd());
-    std::string partial = partial_path(path, announced.xxh3);
+    bool kept = false;
+    std::rethrow_exception(keep_partial_after(download, path, announced.xxh3, std::current_exception(), kept));
+  }
+}
+
+std::exception_ptr keep_partial_after(Download& download, const std::string& path, const std::string& xxh3,
+                                      std::exception_ptr why, bool& kept) {
+  kept = false;
+  try {
+    std::rethrow_exception(why);
+  } catch (...) {
+    if (xxh3.empty() || is_checksum_mismatch() || size_of(download.fd()) == 0) return why;
+    std::uint64_t size = size_of(download.fd());
+    std::string partial = partial_path(path, xxh3);
     // An older partial of the same content with more bytes stays.
     for (const KeptPartial& old : kept_partials(path)) {
-      if (old.xxh3 == announced.xxh3 && old.size >= kept) throw;
+      if (old.xxh3 == xxh3 && old.size >= size) return why;
     }
-    if (!download.keep_as(partial)) throw;
-    rethrow_noting(kept_note(kept, partial));
+    if (!download.keep_as(partial)) return why;
+    kept = true;
+    try {
+      rethrow_noting(kept_note(size, partial));
+    } catch (...) {
+      return std::current_exception();
+    }
   }
 }
 
