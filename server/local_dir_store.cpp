@@ -266,8 +266,14 @@ class LocalDirStore final : public Storage {
   asio::awaitable<void> remove(std::string name) const override {
     require_valid_name(name);
     require_regular_entry(name);
+    // Between the check and the unlink the name may change hands. Another regular file
+    // under it (deleted and put again, renamed onto) is removed: the client asked for the
+    // name, and that order of the racing requests is a valid one. A directory swapped in
+    // fails EISDIR, which is not_found as at the check. A symbolic link or special file
+    // swapped in could be unlinked (the link, never its target), but only by whoever can
+    // write the root, who may unlink it anyway: Linux has no unlink by descriptor.
     if (::unlinkat(root_fd_.get(), name.c_str(), 0) != 0) {
-      if (errno == ENOENT) throw not_stored(name);
+      if (errno == ENOENT || errno == EISDIR) throw not_stored(name);
       throw StoreError(Errc::internal, errno_text(name + ": cannot delete"));
     }
     open_files_.forget(name);  // its descriptor would keep the deleted file's blocks
