@@ -12,12 +12,10 @@ hashes ran on the I/O threads and the hello waited for one of them.
 Python 3 standard library only; 127.0.0.1 only; everything removed on exit.
 """
 import argparse
-import json
 import os
 import shutil
 import socket
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
@@ -25,29 +23,14 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUILD = os.environ.get("BUILD", os.path.join(HERE, "..", "..", "build"))
-HOST = "127.0.0.1"
 
-
-def frame(header):
-    hb = json.dumps(header).encode()
-    return struct.pack(">IQ", len(hb), 0) + hb
-
-
-def recv_exact(sock, n):
-    data = b""
-    while len(data) < n:
-        chunk = sock.recv(n - len(data))
-        if not chunk:
-            raise ConnectionError("closed")
-        data += chunk
-    return data
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+from raw_sockets import HOST, read_frame  # noqa: E402  (Python standard library only)
+from wire import frame  # noqa: E402
 
 
 def recv_reply(sock):
-    hl, bl = struct.unpack(">IQ", recv_exact(sock, 12))
-    header = json.loads(recv_exact(sock, hl))
-    recv_exact(sock, bl)
-    return header
+    return read_frame(sock)[0]
 
 
 def connect(port, timeout):
@@ -59,6 +42,17 @@ def connect(port, timeout):
 def hello(sock):
     sock.sendall(frame({"op": "hello", "id": 1, "version": 1, "client": "hardening-bench/1"}))
     return recv_reply(sock)
+
+
+def hello_latencies(port, count):
+    """Seconds from connect to hello's reply, for `count` new connections one after another."""
+    took = []
+    for _ in range(count):
+        t = time.monotonic()
+        with connect(port, 600) as s:
+            hello(s)
+        took.append(time.monotonic() - t)
+    return took
 
 
 def free_port():
@@ -94,12 +88,7 @@ def main():
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
-        baseline = []
-        for _ in range(args.hellos):
-            t = time.monotonic()
-            with connect(port, 600) as s:
-                hello(s)
-            baseline.append(time.monotonic() - t)
+        baseline = hello_latencies(port, args.hellos)
         stats = []
         start = time.monotonic()
         for name in ("big1.png", "big2.png"):
@@ -108,12 +97,7 @@ def main():
             s.sendall(frame({"op": "stat", "id": 2, "name": name}))
             stats.append(s)
         time.sleep(0.2)
-        during = []
-        for _ in range(args.hellos):
-            t = time.monotonic()
-            with connect(port, 600) as s:
-                hello(s)
-            during.append(time.monotonic() - t)
+        during = hello_latencies(port, args.hellos)
         for s in stats:
             recv_reply(s)
             s.close()

@@ -9,18 +9,19 @@ hello, from 127.0.0.1 and from 127.0.0.2) takes to get a session, giving up afte
   tests/bench/silent_clients_bench.py --imgsrv build/server/imgsrv              # after
 """
 import argparse
-import json
 import os
 import resource
 import shlex
 import shutil
 import socket
-import struct
 import subprocess
+import sys
 import tempfile
 import time
 
-HOST = "127.0.0.1"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+from raw_sockets import HOST, open_silent, read_frame  # noqa: E402  (Python standard library only)
+from wire import frame  # noqa: E402
 
 
 def free_port():
@@ -33,23 +34,13 @@ def hello(port, source, timeout):
     """'ok', or the refusal code, or the error, for one hello on a new connection."""
     try:
         with socket.create_connection((HOST, port), timeout=timeout, source_address=(source, 0)) as s:
-            header = json.dumps({"op": "hello", "id": 1, "version": 1, "client": "bench/1"}).encode()
-            s.sendall(struct.pack(">IQ", len(header), 0) + header)
-            prefix = b""
-            while len(prefix) < 12:
-                chunk = s.recv(12 - len(prefix))
-                if not chunk:
-                    return "closed"
-                prefix += chunk
-            header_len, _ = struct.unpack(">IQ", prefix)
-            body = b""
-            while len(body) < header_len:
-                chunk = s.recv(header_len - len(body))
-                if not chunk:
-                    return "closed"
-                body += chunk
-            reply = json.loads(body)
+            s.sendall(frame({"op": "hello", "id": 1, "version": 1, "client": "bench/1"}))
+            reply, _ = read_frame(s)
             return "ok" if reply.get("status") == "ok" else reply.get("code", "?")
+    except ConnectionError as e:
+        if type(e) is ConnectionError:  # read_frame's: the server closed before a whole reply
+            return "closed"
+        return type(e).__name__
     except OSError as e:
         return type(e).__name__
 
@@ -90,8 +81,7 @@ def main():
             if time.monotonic() > deadline or srv.poll() is not None:
                 raise SystemExit("imgsrv did not start")
             time.sleep(0.1)
-        for _ in range(args.silent):
-            silent.append(socket.create_connection((HOST, port), timeout=5))
+        silent = open_silent(port, args.silent, timeout=5)
         time.sleep(2.0)  # let the server accept them all
         print("imgsrv %s, %d silent connections from %s" % (args.imgsrv, args.silent, HOST))
         for source in ("127.0.0.2", HOST):  # another address first, while the silent ones hold

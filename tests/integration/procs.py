@@ -299,14 +299,15 @@ def feed_and_close(proc, data):
         pass
 
 
-def run_imgsh(args, cwd, env, input=None, timeout=SHELL_TIMEOUT, started=None):
+def run_imgsh(args, cwd, env, input=None, timeout=SHELL_TIMEOUT, started=None, preexec_fn=None):
     """Runs imgsh to completion; input (str) goes to its stdin. Returns a ShellResult whose
     returncode is None when imgsh did not finish within timeout (it was killed then).
-    started(proc) is called as soon as the process exists (to track it for cleanup)."""
+    started(proc) is called as soon as the process exists (to track it for cleanup);
+    preexec_fn runs in the child before exec (e.g. to die with the test's process)."""
     args = [str(a) for a in args]
     proc = subprocess.Popen([IMGSH] + args, cwd=cwd, env=env,
                             stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=preexec_fn)
     if started is not None:
         started(proc)
     try:

@@ -24,6 +24,7 @@ import unittest
 from checks import IntegrationTest
 from files import read_bytes
 from images import make_png_bytes
+from raw_sockets import recv_exact
 from wire import HOST, MIB, ConnectionClosed, RawClient, frame, prefix
 
 HELLO = {"op": "hello", "id": 1, "version": 1, "client": "hostile"}
@@ -273,17 +274,6 @@ class HostileInputTableTest(IntegrationTest):
 # a hostile fake server: answers hello properly, then list with whatever the test says
 
 
-def _recv_exact(sock, n):
-    chunks = []
-    while n > 0:
-        b = sock.recv(min(n, 1 << 16))
-        if not b:
-            raise ConnectionError("peer closed")
-        chunks.append(b)
-        n -= len(b)
-    return b"".join(chunks)
-
-
 class FakeServer:
     HELLO_LIMITS = {"max_file_size": 0, "inline_put_max": MIB, "max_header": 65536}
 
@@ -341,13 +331,13 @@ class FakeServer:
     def _serve(self, conn):
         while not self._stop.is_set():
             try:
-                prefix = _recv_exact(conn, 12)
+                prefix = recv_exact(conn, 12)
             except ConnectionError:
                 return
             header_len, body_len = struct.unpack(">IQ", prefix)
-            header = json.loads(_recv_exact(conn, header_len).decode())
+            header = json.loads(recv_exact(conn, header_len).decode())
             if body_len:
-                _recv_exact(conn, body_len)
+                recv_exact(conn, body_len)
             op, rid = header.get("op"), header.get("id")
             self.ops.append(op)
             if op == "hello":

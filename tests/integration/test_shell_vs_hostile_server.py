@@ -15,26 +15,16 @@ body closes the connection at once; a listing over 64 MiB is refused unread; a s
 import json
 import os
 import socket
-import struct
 import threading
 import time
 import unittest
 
 from checks import IntegrationTest
+from raw_sockets import read_frame
 from wire import HOST, MIB, frame
 
 ESC = "\x1b"
 TOKEN = "tok-" + "s3cr3t" * 6
-
-
-def _recv_exact(conn, n):
-    data = b""
-    while len(data) < n:
-        piece = conn.recv(n - len(data))
-        if not piece:
-            raise ConnectionError("closed")
-        data += piece
-    return data
 
 
 class HostileServer:
@@ -98,12 +88,9 @@ class HostileServer:
             return self._silent(conn, deadline)
         while not self._stop.is_set() and time.monotonic() < deadline:
             try:
-                header_len, body_len = struct.unpack(">IQ", _recv_exact(conn, 12))
+                header, _ = read_frame(conn)
             except socket.timeout:
                 continue
-            header = json.loads(_recv_exact(conn, header_len).decode())
-            if body_len:
-                _recv_exact(conn, body_len)
             self.headers.append(header)
             if header.get("op") == "hello":
                 reply = frame({"id": header["id"], "status": "ok", "server": self.server_name, "version": 1,

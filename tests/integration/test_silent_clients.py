@@ -10,6 +10,7 @@ import unittest
 from checks import IntegrationTest
 from images import make_png_bytes
 from procs import wait_until
+from raw_sockets import open_silent
 from wire import HOST, RawClient
 
 
@@ -40,12 +41,28 @@ class SilentClients(IntegrationTest):
         return self.start_server("--log-level", "debug", *args, **kwargs)
 
     def open_silent(self, port, count):
-        socks = []
-        for _ in range(count):
-            s = socket.create_connection((HOST, port), timeout=10)
+        socks = open_silent(port, count)
+        for s in socks:
             self.on_cleanup(s.close)
-            socks.append(s)
         return socks
+
+    def hold_sessions(self, port, count):
+        """`count` sessions past their hello, held open."""
+        held = []
+        for _ in range(count):
+            c = self.raw_client(port)
+            c.hello()
+            held.append(c)
+        return held
+
+    def assertRefusedBusy(self, port, *texts):
+        """A new connection is told `busy`, its message naming each of texts; returns it."""
+        extra = self.raw_client(port)
+        header, _ = extra.recv_frame()
+        self.assertEqual(header.get("code"), "busy")
+        for text in texts:
+            self.assertIn(text, header.get("message", ""))
+        return extra
 
     def test_silent_connections_are_closed_at_the_hello_deadline(self):
         server = self.start_server("--max-sessions", "20", "--hello-timeout", "1",
@@ -79,16 +96,8 @@ class SilentClients(IntegrationTest):
 
     def test_per_address_cap_answers_busy_and_other_addresses_get_in(self):
         server = self.start_quiet_server("--max-sessions", "20", "--max-sessions-per-address", "3")
-        held = []
-        for _ in range(3):
-            c = self.raw_client(server.port)
-            c.hello()
-            held.append(c)
-        extra = self.raw_client(server.port)
-        header, _ = extra.recv_frame()
-        self.assertEqual(header.get("code"), "busy")
-        self.assertIn("3 sessions already open from", header.get("message", ""))
-        self.assertIn("per address", header.get("message", ""))
+        held = self.hold_sessions(server.port, 3)
+        extra = self.assertRefusedBusy(server.port, "3 sessions already open from", "per address")
         self.assertTrue(extra.closed_by_peer(timeout=3))
         other = raw_client_from("127.0.0.2", server.port)
         self.on_cleanup(other.close)
@@ -109,15 +118,8 @@ class SilentClients(IntegrationTest):
         # (120 - 64 reserved) / 2 per session = 28 sessions.
         self.assertTrue(server.wait_log(r"file descriptor limit 120 .* --max-sessions 100 .*serving at most 28 "
                                         r"sessions"), server.log_text())
-        held = []
-        for _ in range(28):
-            c = self.raw_client(server.port)
-            c.hello()
-            held.append(c)
-        extra = self.raw_client(server.port)
-        header, _ = extra.recv_frame()
-        self.assertEqual(header.get("code"), "busy")
-        self.assertIn("28 sessions open", header.get("message", ""))
+        held = self.hold_sessions(server.port, 28)
+        self.assertRefusedBusy(server.port, "28 sessions open")
         # Established clients still get files: the limit left them their descriptors.
         for c in held[:5]:
             reply, body = c.request("get", name="kept.png")

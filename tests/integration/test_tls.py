@@ -6,14 +6,12 @@ refusal is asserted by its exit status (2, like any connection failure) and by t
 that say which check failed.
 """
 
-import json
 import os
 import re
 import shutil
 import signal
 import socket
 import ssl
-import struct
 import subprocess
 import tempfile
 import time
@@ -22,6 +20,7 @@ import unittest
 from checks import IntegrationTest
 from files import listing, sha256_file
 from images import make_jpeg, make_png
+from raw_sockets import open_silent, read_frame
 from procs import IMGSRV, feed_and_close, wait_until
 from wire import HOST, MIB, frame
 
@@ -239,25 +238,11 @@ class TlsSilentClientsTest(TlsBase):
         self.on_cleanup(tls.close)
         return tls
 
-    def read_frame(self, tls):
-        def exact(n):
-            data = b""
-            while len(data) < n:
-                chunk = tls.recv(n - len(data))
-                if not chunk:
-                    raise ConnectionError("closed")
-                data += chunk
-            return data
-        header_len, body_len = struct.unpack(">IQ", exact(12))
-        header = json.loads(exact(header_len))
-        exact(body_len)
-        return header
-
     def hello_with(self, port, token):
         try:
             tls = self.tls_connect(port)
             tls.sendall(frame({"op": "hello", "id": 1, "version": 1, "client": "imgsh-tests/1.0", "token": token}))
-            return self.read_frame(tls)
+            return read_frame(tls)[0]
         except (OSError, ConnectionError, ssl.SSLError):
             return None
 
@@ -269,16 +254,14 @@ class TlsSilentClientsTest(TlsBase):
         token = res.stdout.decode().strip()
         server = self.start_tls_server("server", "--tokens", tokens, "--max-sessions", "10",
                                        "--max-sessions-per-address", "64", "--hello-timeout", "1")
-        silent = []
-        for _ in range(10):
-            silent.append(self.tls_connect(server.port))
+        silent = open_silent(server.port, 10, connect=self.tls_connect)  # tls_connect closes them
         started = time.monotonic()
         reply = wait_until(lambda: (lambda r: r if r and r.get("status") == "ok" else None)(
             self.hello_with(server.port, token)), timeout=6.0, interval=0.2)
         self.assertIsNotNone(reply, "a client with a valid token was kept out for 6 s by silent TLS peers")
         self.assertLess(time.monotonic() - started, 6.0)
         # Each silent one was told why over TLS, then closed.
-        header = self.read_frame(silent[0])
+        header, _ = read_frame(silent[0])
         self.assertEqual(header.get("code"), "timeout")
         self.assertIn("no hello within 1 s", header.get("message", ""))
         silent[0].settimeout(3)

@@ -16,6 +16,8 @@ import struct
 import subprocess
 import time
 
+import raw_sockets
+
 HOST = "127.0.0.1"
 MIB = 1024 * 1024
 DEFAULT_INLINE_PUT_MAX = MIB  # PROTOCOL.md section 4
@@ -98,17 +100,12 @@ class RawClient:
         self.sock.sendall(data)
 
     def recv_exact(self, n):
-        chunks = []
-        while n > 0:
-            try:
-                b = self.sock.recv(min(n, 1 << 20))
-            except ConnectionResetError as e:
-                raise ConnectionClosed("connection reset: %s" % e)
-            if not b:
-                raise ConnectionClosed("connection closed by the server")
-            chunks.append(b)
-            n -= len(b)
-        return b"".join(chunks)
+        try:
+            return raw_sockets.recv_exact(self.sock, n)
+        except ConnectionResetError as e:
+            raise ConnectionClosed("connection reset: %s" % e)
+        except raw_sockets.PeerClosed:
+            raise ConnectionClosed("connection closed by the server")
 
     def recv_frame_header(self):
         """Reads a frame's prefix and JSON header; returns (header dict, body_len)."""

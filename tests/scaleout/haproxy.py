@@ -20,15 +20,17 @@ Python 3 standard library only.
 """
 
 import ctypes
-import json
 import os
 import shutil
 import signal
 import socket
-import struct
 import subprocess
+import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+from wire import frame  # noqa: E402  (the frame layout, as every test builds it)
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 10.0
@@ -38,12 +40,6 @@ STOP_TIMEOUT = 5.0
 def _die_with_parent():
     # In the child before exec: SIGKILL it when the test process dies, whatever the cause.
     ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-
-
-def frame(header, body_len=0):
-    """One protocol frame's head: u32 BE header length, u64 BE body length, header JSON."""
-    h = json.dumps(header, separators=(",", ":")).encode()
-    return struct.pack(">IQ", len(h), body_len) + h
 
 
 def ping_frame(request_id=1):

@@ -34,7 +34,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import haproxy  # noqa: E402
-import test_cluster_smoke as smoke  # noqa: E402
+import test_cluster_smoke as smoke  # noqa: E402  (puts tests/integration on sys.path)
+from raw_sockets import read_frame  # noqa: E402
+from wire import frame  # noqa: E402
 
 HOST = smoke.HOST
 HELLO = smoke.HELLO
@@ -166,18 +168,17 @@ class Race(Balanced):
         def racer(i):
             try:
                 with socket.create_connection((HOST, self.lb.port), timeout=30) as s:
-                    s.sendall(smoke.frame(HELLO))
-                    hello = smoke.read_frame(s)[0]
+                    s.sendall(frame(HELLO))
+                    hello = read_frame(s)[0]
                     if hello.get("status") != "ok":
                         results[i] = ("hello", hello)
                         return
-                    request = (smoke.frame({"op": "put", "id": 2, "name": name,
-                                            "size": len(payloads[i])}, payloads[i])
-                               + smoke.frame({"op": "checksum", "id": 2,
-                                              "xxh3": sums[paths[i]]}))
+                    request = (frame({"op": "put", "id": 2, "name": name,
+                                      "size": len(payloads[i])}, payloads[i])
+                               + frame({"op": "checksum", "id": 2, "xxh3": sums[paths[i]]}))
                     barrier.wait()  # every racer connected and greeted: go together
                     s.sendall(request)
-                    results[i] = ("reply", smoke.read_frame(s)[0])
+                    results[i] = ("reply", read_frame(s)[0])
             except Exception as e:  # reported below, with the racer's index
                 results[i] = ("error", repr(e))
 

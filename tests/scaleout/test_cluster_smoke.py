@@ -28,30 +28,30 @@ import atexit
 import ctypes
 import errno
 import fcntl
-import json
 import multiprocessing
 import os
 import queue
-import random
-import re
 import select
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import unittest
-import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))  # the integration tests' wire and process glue
 
 import ceph_cluster  # noqa: E402
 import haproxy  # noqa: E402
+from images import make_png_bytes  # noqa: E402
+from procs import parse_reports, run_imgsh  # noqa: E402
+from raw_sockets import read_frame  # noqa: E402
+from wire import RawClient, frame  # noqa: E402
 
 SOURCE_ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 IMGSRV = os.environ.get("IMGSRV") or os.path.join(SOURCE_ROOT, "build", "server", "imgsrv")
@@ -259,33 +259,13 @@ class Imgsrv:
             return f.read().decode("utf-8", errors="replace")
 
 
-def frame(header, body=b""):
-    h = json.dumps(header, separators=(",", ":")).encode()
-    return struct.pack(">IQ", len(h), len(body)) + h + body
-
-
-def read_frame(sock):
-    """One frame from sock: (header dict, body bytes). Raises on a short read."""
-    def exact(n):
-        data = b""
-        while len(data) < n:
-            chunk = sock.recv(n - len(data))
-            if not chunk:
-                raise ConnectionError("connection closed after %d of %d bytes" % (len(data), n))
-            data += chunk
-        return data
-    hlen, blen = struct.unpack(">IQ", exact(12))
-    header = json.loads(exact(hlen))
-    return header, exact(blen)
-
-
 def exchange(port, *headers):
     """Opens a connection, sends each request header, returns the replies (header, body)."""
-    with socket.create_connection((HOST, port), timeout=IO_TIMEOUT) as s:
+    with RawClient(port, timeout=IO_TIMEOUT) as c:
         replies = []
         for h in headers:
-            s.sendall(frame(h))
-            replies.append(read_frame(s))
+            c.send_frame(h)
+            replies.append(c.recv_frame())
         return replies
 
 
@@ -293,29 +273,16 @@ HELLO = {"op": "hello", "id": 1, "version": 1, "client": "scaleout-test/1"}
 
 
 def png_bytes(seed, side=24):
-    rnd = random.Random(seed)
-    raw = b"".join(b"\x00" + rnd.randbytes(side * 3) for _ in range(side))
-
-    def chunk(kind, payload):
-        return (struct.pack(">I", len(payload)) + kind + payload
-                + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
-
-
-REPORT_RE = re.compile(r"^(?P<addr>\S+) (?P<op>\S+)(?: (?P<file>.*?))? (?P<status>ok|fail)"
-                       r"(?: (?P<rest>.*))?$")
+    """A side x side noise PNG (images.make_png_bytes)."""
+    return make_png_bytes(side, side, seed=seed)
 
 
 def imgsh(addr, *args, cwd=None):
-    """Runs one imgsh command; returns (exit status, report lines as match objects, output)."""
-    res = subprocess.run([IMGSH, addr] + list(args), stdin=subprocess.DEVNULL,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd or local_tmp,
-                         timeout=SHELL_TIMEOUT, preexec_fn=_die_with_parent)
-    out = res.stdout.decode(errors="replace")
-    err = res.stderr.decode(errors="replace")
-    reports = [m for m in (REPORT_RE.match(l) for l in (out + err).splitlines()) if m]
-    return res.returncode, reports, out + err
+    """Runs one imgsh command (procs.run_imgsh; it dies with this process); returns (exit
+    status, None if killed at SHELL_TIMEOUT; its report lines; stdout and stderr)."""
+    res = run_imgsh([addr] + list(args), cwd or local_tmp, None, timeout=SHELL_TIMEOUT,
+                    preexec_fn=_die_with_parent)
+    return res.returncode, res.reports, res.stdout + res.stderr
 
 
 # ---------------------------------------------------------------------------------------
@@ -593,13 +560,11 @@ class TwoServers(unittest.TestCase):
             outs[side] = p.communicate(timeout=SHELL_TIMEOUT)[0].decode(errors="replace")
         winners = {}
         for side in ("a", "b"):
-            for line in outs[side].splitlines():
-                m = REPORT_RE.match(line)
-                if m and m.group("op") == "put" and m.group("file"):
-                    name = os.path.basename(m.group("file").strip("[]'\""))
+            for r in parse_reports(outs[side]):
+                if r.op == "put" and r.file:
+                    name = os.path.basename(r.file)
                     if name in names:
-                        winners.setdefault(name, []).append((side, m.group("status"),
-                                                             m.group("rest") or ""))
+                        winners.setdefault(name, []).append((side, r.status, r.code or r.message))
         for n in names:
             got = winners.get(n, [])
             self.assertEqual(len(got), 2, "%s: a report from each server expected: %s\n%s"
@@ -626,8 +591,7 @@ class TwoServers(unittest.TestCase):
         s.sendall(frame({"op": "put", "id": 2, "name": name, "size": len(data)}))
         reply = read_frame(s)[0]
         self.assertEqual(reply.get("status"), "continue", reply)
-        head = json.dumps({"op": "data", "id": 2}, separators=(",", ":")).encode()
-        s.sendall(struct.pack(">IQ", len(head), len(data)) + head + data[:sent])
+        s.sendall(frame({"op": "data", "id": 2}, data[:sent], body_len=len(data)))
         return s
 
     def test_exclusive_server_and_a_taken_node_id_refuse_to_start(self):
