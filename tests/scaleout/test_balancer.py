@@ -59,6 +59,17 @@ def xxh3_of_files(paths):
     return out
 
 
+def peer_closed(port):
+    """Whether a loopback TCP connection to `port` got its peer's FIN (CLOSE_WAIT in
+    /proc/net/tcp): the client of a balancer that closed the client's side."""
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            fields = line.split()
+            if int(fields[2].split(":")[1], 16) == port and fields[3] == "08":
+                return True
+    return False
+
+
 def served(log_text, op, name=None):
     """Summary lines `<client> <op> [<file>] <ok|fail> ...` of one imgsrv log, as
     (status, rest) pairs."""
@@ -341,6 +352,12 @@ class Session(Balanced):
         side = self.node_serving(before)
         os.kill(self.nodes[side].proc.pid, signal.SIGKILL)
         self.nodes[side].proc.wait(timeout=IO_TIMEOUT)
+        # HAProxy passes the dead node's close on to imgsh a moment later; a command sent
+        # before it arrives goes into the dying session and fails connection_lost.
+        deadline = time.monotonic() + IO_TIMEOUT
+        while not peer_closed(self.lb.port) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.assertTrue(peer_closed(self.lb.port), "HAProxy did not close imgsh's connection")
         p.stdin.write(b"put after.png\n")
         p.stdin.flush()
         until(lambda l: l.startswith("imgsh: reconnected to"), "reconnect notice")
