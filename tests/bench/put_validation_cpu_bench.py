@@ -78,7 +78,7 @@ def split(before, after):
 def make_deflated_png(path, size_mb):
     """16-bit RGBA whose bytes carry 4 random bits each: about 2:1 under zlib level 1."""
     width = 8192
-    height = max(1, size_mb * 2 * MIB // (width * 8))
+    height = max(1, min(size_mb * 2 * MIB // (width * 8), 190_000_000 // width))  # under --max-pixels
     rnd = random.Random(5)
     comp = zlib.compressobj(1)
     with open(path, "wb") as f:
