@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 
 #include "protocol/image_facts.hpp"
 
@@ -34,39 +35,62 @@ bool valid_utf8(std::string_view text) {
   return true;
 }
 
-template <typename Int>
-void put_number(std::string& out, Int value) {
-  char digits[24];
-  auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-  out.append(digits, end);
-}
+// Writes into room reserved up front (the worst case: every string byte escaped to six),
+// so each piece is a memcpy or a to_chars, not a std::string append with its checks.
+class Cursor {
+ public:
+  explicit Cursor(char* at) : p_(at) {}
+  char* end() const { return p_; }
 
-void put_escaped(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  std::size_t run = 0;  // start of the bytes not yet copied
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(text.data() + run, i - run);
-    run = i + 1;
-    out += '\\';
-    switch (c) {
-      case '\b': out += 'b'; break;
-      case '\t': out += 't'; break;
-      case '\n': out += 'n'; break;
-      case '\f': out += 'f'; break;
-      case '\r': out += 'r'; break;
-      case '"': out += '"'; break;
-      case '\\': out += '\\'; break;
-      default:
-        out += "u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 0xf];
-    }
+  void raw(std::string_view text) {
+    std::memcpy(p_, text.data(), text.size());
+    p_ += text.size();
   }
-  out.append(text.data() + run, text.size() - run);
-  out += '"';
+  template <typename Int>
+  void number(Int value) {
+    p_ = std::to_chars(p_, p_ + 24, value).ptr;
+  }
+  void string(std::string_view text) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    *p_++ = '"';
+    std::size_t run = 0;  // start of the bytes not yet copied
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      auto c = static_cast<unsigned char>(text[i]);
+      if (c >= 0x20 && c != '"' && c != '\\') continue;
+      raw(text.substr(run, i - run));
+      run = i + 1;
+      *p_++ = '\\';
+      switch (c) {
+        case '\b': *p_++ = 'b'; break;
+        case '\t': *p_++ = 't'; break;
+        case '\n': *p_++ = 'n'; break;
+        case '\f': *p_++ = 'f'; break;
+        case '\r': *p_++ = 'r'; break;
+        case '"': *p_++ = '"'; break;
+        case '\\': *p_++ = '\\'; break;
+        default:
+          raw("u00");
+          *p_++ = kHex[c >> 4];
+          *p_++ = kHex[c & 0xf];
+      }
+    }
+    raw(text.substr(run));
+    *p_++ = '"';
+  }
+
+ private:
+  char* p_;
+};
+
+// Bytes the entry may take at most: its keys and numbers, and each string escaped whole.
+std::size_t worst_case(const FileInfo& info) {
+  std::size_t strings = info.name.size() + info.xxh3.size();
+  if (info.image) {
+    strings += info.image->capture_time ? info.image->capture_time->size() : 0;
+    strings += info.image->camera_model ? info.image->camera_model->size() : 0;
+    strings += to_string(info.image->color).size();
+  }
+  return 512 + 6 * strings + 2 * 8;
 }
 
 bool all_valid(const FileInfo& info) {
@@ -78,37 +102,41 @@ bool all_valid(const FileInfo& info) {
 
 // Keys in byte order, as nlohmann's std::map keeps them:
 // bit_depth camera_model capture_time color format height orientation progressive width.
-void put_facts(std::string& out, const ImageFacts& f) {
-  out += "{\"bit_depth\":";
-  put_number(out, unsigned{f.bit_depth});
+void put_facts(Cursor& out, const ImageFacts& f) {
+  out.raw("{\"bit_depth\":");
+  out.number(unsigned{f.bit_depth});
   if (f.camera_model) {
-    out += ",\"camera_model\":";
-    put_escaped(out, *f.camera_model);
+    out.raw(",\"camera_model\":");
+    out.string(*f.camera_model);
   }
   if (f.capture_time) {
-    out += ",\"capture_time\":";
-    put_escaped(out, *f.capture_time);
+    out.raw(",\"capture_time\":");
+    out.string(*f.capture_time);
   }
-  out += ",\"color\":";
-  put_escaped(out, to_string(f.color));
-  out += f.format == ImageKind::png ? ",\"format\":\"png\"" : ",\"format\":\"jpeg\"";
-  out += ",\"height\":";
-  put_number(out, f.height);
+  out.raw(",\"color\":");
+  out.string(to_string(f.color));
+  out.raw(f.format == ImageKind::png ? ",\"format\":\"png\"" : ",\"format\":\"jpeg\"");
+  out.raw(",\"height\":");
+  out.number(f.height);
   if (f.orientation) {
-    out += ",\"orientation\":";
-    put_number(out, unsigned{*f.orientation});
+    out.raw(",\"orientation\":");
+    out.number(unsigned{*f.orientation});
   }
-  out += f.progressive ? ",\"progressive\":true" : ",\"progressive\":false";
-  out += ",\"width\":";
-  put_number(out, f.width);
-  out += '}';
+  out.raw(f.progressive ? ",\"progressive\":true" : ",\"progressive\":false");
+  out.raw(",\"width\":");
+  out.number(f.width);
+  out.raw("}");
 }
 
 }  // namespace
 
 bool append_json_string(std::string& out, std::string_view text) {
   if (!valid_utf8(text)) return false;
-  put_escaped(out, text);
+  std::size_t at = out.size();
+  out.resize(at + 2 + 6 * text.size());
+  Cursor cursor(out.data() + at);
+  cursor.string(text);
+  out.resize(static_cast<std::size_t>(cursor.end() - out.data()));
   return true;
 }
 
@@ -117,24 +145,33 @@ void append_file_info_json(std::string& out, const FileInfo& info) {
     out += to_json(info).dump();  // throws nlohmann's type_error, as the document always did
     return;
   }
+  // Written on the stack when the worst case fits (ordinary names and EXIF text), else
+  // in a string of its own, then appended once: no zero-filled room in `out`.
+  char stack[2048];
+  std::string heap;
+  std::size_t room = worst_case(info);
+  if (room > sizeof stack) heap.resize(room);
+  char* start = room > sizeof stack ? heap.data() : stack;
+  Cursor cursor(start);
   // Keys in byte order: image mtime name size xxh3.
-  out += '{';
+  cursor.raw("{");
   if (info.image) {
-    out += "\"image\":";
-    put_facts(out, *info.image);
-    out += ',';
+    cursor.raw("\"image\":");
+    put_facts(cursor, *info.image);
+    cursor.raw(",");
   }
-  out += "\"mtime\":";
-  put_number(out, info.mtime);
-  out += ",\"name\":";
-  put_escaped(out, info.name);
-  out += ",\"size\":";
-  put_number(out, info.size);
+  cursor.raw("\"mtime\":");
+  cursor.number(info.mtime);
+  cursor.raw(",\"name\":");
+  cursor.string(info.name);
+  cursor.raw(",\"size\":");
+  cursor.number(info.size);
   if (!info.xxh3.empty()) {
-    out += ",\"xxh3\":";
-    put_escaped(out, info.xxh3);
+    cursor.raw(",\"xxh3\":");
+    cursor.string(info.xxh3);
   }
-  out += '}';
+  cursor.raw("}");
+  out.append(start, static_cast<std::size_t>(cursor.end() - start));
 }
 
 }  // namespace imgsh::proto

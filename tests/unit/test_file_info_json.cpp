@@ -91,6 +91,17 @@ TEST(FileInfoJson, NamesNeedingEscapesSameBytesAsTheDocument) {
   }
 }
 
+// Past the writer's stack room (a long escaped name and long EXIF text): the same bytes.
+TEST(FileInfoJson, LongEscapedStringsSameBytesAsTheDocument) {
+  FileInfo info{std::string(251, '"') + ".png", 7, 8};
+  EXPECT_EQ(written(info), documented(info));
+  info.image = full_facts();
+  info.image->camera_model = std::string(400, '\x01');
+  info.image->capture_time = std::string(300, '\\');
+  EXPECT_EQ(written(info), documented(info));
+  EXPECT_GT(written(info).size(), 3000u);  // past the 2048 bytes of stack room
+}
+
 // Every byte string the random walk makes, valid UTF-8 or not: the same bytes, or the
 // same refusal (nlohmann's type_error), as the document.
 TEST(FileInfoJson, RandomNamesSameBytesOrSameRefusalAsTheDocument) {
