@@ -1,6 +1,7 @@
 #include "protocol/messages.hpp"
 
 #include "protocol/checksum.hpp"
+#include "protocol/file_info_json.hpp"
 #include "protocol/frame_codec.hpp"
 
 namespace imgsh::proto {
@@ -289,7 +290,7 @@ ListReply parse_list_reply(const Reply& reply) {
 
 void append_list_body_entry(std::string& out, const FileInfo& entry, bool first) {
   if (!first) out += ',';
-  out += to_json(entry).dump();
+  append_file_info_json(out, entry);  // the bytes of to_json(entry).dump(), without the document
 }
 
 std::string list_body(const std::vector<FileInfo>& files) {

@@ -58,7 +58,7 @@ std::string hash_file(int fd, std::uint64_t size, std::size_t chunk, const Worke
 }  // namespace
 
 ChecksumService::ChecksumService(const ChecksumOptions& options)
-    : options_(options), memory_(options.memory_entries), pool_(options.workers, options.max_queued) {}
+    : options_(options), memory_(options.memory_entries), pool_(options.workers, options.max_queued, "imgsrv-hash") {}
 
 ChecksumService::~ChecksumService() {
   cancel();

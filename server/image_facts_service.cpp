@@ -33,7 +33,7 @@ struct ImageFactsService::Batch {
 };
 
 ImageFactsService::ImageFactsService(const FactsOptions& options)
-    : options_(options), memory_(options.memory_entries), pool_(options.workers, options.max_queued) {}
+    : options_(options), memory_(options.memory_entries), pool_(options.workers, options.max_queued, "imgsrv-facts") {}
 
 ImageFactsService::~ImageFactsService() {
   cancel();

@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "protocol/error_code.hpp"
+#include "protocol/image_header.hpp"
 #include "protocol/unique_fd.hpp"
 #include "server/log_text.hpp"
 
@@ -33,9 +34,13 @@ struct Job {
 }  // namespace
 
 ImageValidator::ImageValidator(const ImageValidationOptions& options)
-    : pool_(options.workers, options.max_queued),
+    : pool_(options.workers, options.max_queued, "imgsrv-check"),
       streaming_workers_(options.streaming_workers),
-      streaming_pool_(options.streaming_workers, options.streaming_workers) {}
+      streaming_pool_(options.streaming_workers, options.streaming_workers, "imgsrv-stream") {
+#ifdef IMGSH_BENCH_NO_VALIDATION
+  spdlog::warn("built with IMGSH_BENCH_NO_VALIDATION: puts are stored without validation (benchmarks only)");
+#endif
+}
 
 ImageValidator::~ImageValidator() {
   cancel();
@@ -55,6 +60,9 @@ void ImageValidator::join() {
 std::shared_ptr<StreamingValidation> ImageValidator::check_while_written(int fd, std::string name,
                                                                          proto::ImageLimits limits,
                                                                          std::chrono::steady_clock::duration stall_limit) {
+#ifdef IMGSH_BENCH_NO_VALIDATION
+  return nullptr;
+#endif
   // A slot first, so a streaming decode never waits in a queue while its body goes by.
   unsigned busy = streaming_busy_.load();
   do {
@@ -92,6 +100,12 @@ std::shared_ptr<StreamingValidation> ImageValidator::check_while_written(int fd,
 }
 
 asio::awaitable<proto::ImageCheck> ImageValidator::check(int fd, std::string name, proto::ImageLimits limits) {
+#ifdef IMGSH_BENCH_NO_VALIDATION
+  // Benchmarks only (see the CMake option): no decode; the header's facts, for listings.
+  proto::ImageCheck unchecked;
+  if (auto facts = proto::read_image_header(fd, name, {})) unchecked.facts = *facts;
+  co_return unchecked;
+#endif
   auto job = std::make_shared<Job>();
   job->fd.reset(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
   if (!job->fd) throw StoreError(Errc::internal, name + ": cannot duplicate a descriptor");

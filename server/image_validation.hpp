@@ -21,7 +21,7 @@ struct ImageValidationOptions {
   std::size_t max_queued = 64;  // uploads waiting for a worker before busy
   // Puts decoded while their bodies stream (streaming_validation.hpp), each holding a
   // thread of its own for its whole transfer; when all are taken a put is decoded after
-  // its body, on the pool above.
+  // its body, on the pool above. The store sizes it from --worker-threads.
   unsigned streaming_workers = 1;
 };
 

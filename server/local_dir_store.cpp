@@ -183,6 +183,8 @@ class LocalDirStore final : public Storage {
  public:
   explicit LocalDirStore(const LocalStoreOptions& options)
       : root_(options.root), fsync_(options.fsync), hashes_(options.checksums), thumbs_(options.thumbnails),
+        // As many puts decoded while their bodies stream as --worker-threads has workers.
+        validator_(ImageValidationOptions{.streaming_workers = options.checksums.workers}),
         facts_(options.facts), open_files_(!options.shared) {
     root_fd_.reset(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!root_fd_) throw std::runtime_error(errno_text("cannot open root " + root_.string()));

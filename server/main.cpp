@@ -92,7 +92,8 @@ int main(int argc, char** argv) {
   app.add_option("--threads", options.threads, "worker threads (default: one per core)")->type_name("N");
   imgsh::server::ChecksumOptions whole_file_work;
   app.add_option("--worker-threads", whole_file_work.workers,
-                 "threads for whole-file work (hashing files placed by hand), apart from the serving threads")
+                 "threads for whole-file work (hashing files placed by hand), apart from the serving threads; "
+                 "also how many large puts are decoded while their bodies stream")
       ->type_name("N")
       ->check(CLI::Range(1u, 64u))
       ->capture_default_str();

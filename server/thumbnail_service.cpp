@@ -34,7 +34,7 @@ SharedThumbnail make(int fd, const std::string& name, std::uint32_t edge, const 
 }  // namespace
 
 ThumbnailService::ThumbnailService(const ThumbnailOptions& options)
-    : options_(options), cache_(options.cache_bytes), pool_(options.workers, options.max_queued) {}
+    : options_(options), cache_(options.cache_bytes), pool_(options.workers, options.max_queued, "imgsrv-thumb") {}
 
 ThumbnailService::~ThumbnailService() {
   cancel();

@@ -1,11 +1,16 @@
 #include "server/worker_pool.hpp"
 
+#include <pthread.h>
+
 namespace imgsh::server {
 
-WorkerPool::WorkerPool(unsigned threads, std::size_t max_queued) : max_queued_(max_queued) {
+WorkerPool::WorkerPool(unsigned threads, std::size_t max_queued, const char* name) : max_queued_(max_queued) {
   if (threads == 0) threads = 1;
   threads_.reserve(threads);
-  for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+  for (unsigned i = 0; i < threads; ++i) {
+    threads_.emplace_back([this] { run(); });
+    ::pthread_setname_np(threads_.back().native_handle(), name);  // ERANGE past 15 bytes: the name stays
+  }
 }
 
 WorkerPool::~WorkerPool() {

@@ -16,7 +16,9 @@ namespace imgsh::server {
 
 class WorkerPool {
  public:
-  WorkerPool(unsigned threads, std::size_t max_queued);
+  // `name` (at most 15 bytes, the kernel's limit) labels the threads for top -H, ps -L
+  // and the benches that split a server's CPU by thread (/proc/PID/task/TID/comm).
+  WorkerPool(unsigned threads, std::size_t max_queued, const char* name = "imgsrv-worker");
   ~WorkerPool();  // cancel() and join()
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;

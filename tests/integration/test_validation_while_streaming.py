@@ -49,7 +49,9 @@ def text_chunk_png(data):
         assert crc == zlib.crc32(data[pos + 4:pos + 8 + length]) & 0xFFFFFFFF, kind
 
 
-class ValidationWhileStreaming(IntegrationTest):
+class StreamingCase(IntegrationTest):
+    """A server at debug level on a fresh root, an 8 MiB PNG, and the raw put steps."""
+
     def setUp(self):
         super().setUp()
         self.root = self.mkdir("root")
@@ -75,6 +77,8 @@ class ValidationWhileStreaming(IntegrationTest):
         c.send_frame({"op": "data", "id": rid}, body_len=len(data))
         return rid
 
+
+class ValidationWhileStreaming(StreamingCase):
     def test_damage_is_found_while_the_body_is_still_coming(self):
         damaged = flip_idat_crc(self.good, 1)  # early in the file
         with RawClient(self.server.port) as c:
@@ -105,6 +109,9 @@ class ValidationWhileStreaming(IntegrationTest):
         self.assertEqual(xxh3_hex(path=self.root_path("big.png")), xxh3_hex(self.good))
 
     def test_an_abandoned_upload_gives_its_decoder_back(self):
+        # One worker thread, so one streaming slot: the cut upload's must come back.
+        self.root = self.mkdir("root-one-slot")
+        self.server = self.start_server("--log-level", "debug", "--worker-threads", "1", root=self.root)
         with RawClient(self.server.port) as c:
             c.hello()
             self.begin_put(c, "cut.png", self.good)
@@ -121,6 +128,74 @@ class ValidationWhileStreaming(IntegrationTest):
         while listing(self.root) != ["next.png"] and time.monotonic() < deadline:
             time.sleep(0.05)
         self.assertEqual(listing(self.root), ["next.png"], "the cut upload left nothing")
+
+
+class StreamingSlotsFromWorkerThreads(StreamingCase):
+    """As many large puts are decoded while their bodies stream as --worker-threads says
+    (default 2): two concurrent damaged puts both have their verdicts while both still
+    hold back half their bodies; with one worker thread only the first does, and the
+    second gets the same refusal after its body. Two good ones are both stored."""
+
+    def half_sent(self, clients, names, bodies):
+        # Every put announced (a slot is taken, or not, at the announce) before any body
+        # byte, so a fast verdict cannot free the first slot before the second put asks.
+        rids = []
+        for c, name, body in zip(clients, names, bodies):
+            c.hello()
+            rids.append(self.begin_put(c, name, body))
+        for c, body in zip(clients, bodies):
+            c.send_raw(body[:len(body) // 2])
+        return rids
+
+    def finish(self, clients, rids, bodies):
+        replies = []
+        for c, rid, body in zip(clients, rids, bodies):
+            c.send_raw(body[len(body) // 2:])
+            c.send_trailer(rid, body)
+            replies.append(c.recv_frame()[0])
+        return replies
+
+    def two_damaged(self, server):
+        damaged = flip_idat_crc(self.good, 1)
+        names = ["first.png", "second.png"]
+        with RawClient(server.port) as a, RawClient(server.port) as b:
+            rids = self.half_sent([a, b], names, [damaged, damaged])
+            self.wait_for_log(STREAMED % "first.png" + "first.png: CRC mismatch in IDAT")
+            streamed_second = STREAMED % "second.png" in self.server.log_text()
+            if not streamed_second:
+                time.sleep(1.0)  # a slot that exists takes well under this for half of 8 MiB
+                streamed_second = STREAMED % "second.png" in self.server.log_text()
+            replies = self.finish([a, b], rids, [damaged, damaged])
+            for name, reply in zip(names, replies):
+                self.assertEqual((reply["status"], reply.get("code")), ("error", "not_an_image"), reply)
+                self.assertEqual(reply["message"], name + ": CRC mismatch in IDAT")
+            self.assertSessionGoesOn(a)
+            self.assertSessionGoesOn(b)
+        self.assertEqual(listing(self.root), [], "nothing stored, no temporary left")
+        return streamed_second
+
+    def test_two_concurrent_puts_both_decode_while_streaming(self):
+        self.assertTrue(self.two_damaged(self.server), "the second put was not decoded while it streamed")
+        self.wait_for_log(STREAMED % "second.png" + "second.png: CRC mismatch in IDAT")
+
+    def test_one_worker_thread_decodes_one_put_while_streaming(self):
+        self.root = self.mkdir("root-one-slot")
+        self.server = self.start_server("--log-level", "debug", "--worker-threads", "1", root=self.root)
+        self.assertFalse(self.two_damaged(self.server), "one worker thread, yet two streaming decodes")
+        self.assertNotIn(STREAMED % "second.png", self.server.log_text())
+
+    def test_two_concurrent_good_puts_are_both_stored(self):
+        other = read_bytes(make_png(self.work_path("other.png"), 1024, 2731, seed=4, level=0))
+        names = ["a.png", "b.png"]
+        with RawClient(self.server.port) as a, RawClient(self.server.port) as b:
+            rids = self.half_sent([a, b], names, [self.good, other])
+            for reply in self.finish([a, b], rids, [self.good, other]):
+                self.assertEqual(reply["status"], "ok", reply)
+        for name in names:
+            self.wait_for_log(STREAMED % name + "ok")
+        self.assertEqual(listing(self.root), names)
+        self.assertEqual(xxh3_hex(path=self.root_path("a.png")), xxh3_hex(self.good))
+        self.assertEqual(xxh3_hex(path=self.root_path("b.png")), xxh3_hex(other))
 
 
 class ShellChecksHeaderOfLargeFiles(IntegrationTest):

@@ -161,22 +161,37 @@ def thread_count(pid):
     return len(os.listdir("/proc/%d/task" % pid))
 
 
+def threads_named(pid, name):
+    """Threads of pid called `name` (the worker pools name theirs: server/worker_pool.hpp)."""
+    count = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+            count += f.read().strip() == name
+    return count
+
+
 class WorkerPoolSize(IntegrationTest):
-    """--worker-threads N (config key worker-threads) sizes the pool that hashes: the
-    server runs exactly N - M more threads with N than with M, and refuses 0."""
+    """--worker-threads N (config key worker-threads) sizes the pool that hashes and the
+    slots that decode puts while they stream: N threads of each (imgsrv-hash,
+    imgsrv-stream), 2 (N - M) more threads in all with N than with M; 0 is refused."""
 
     def test_worker_threads_option_and_config_key_size_the_pool(self):
         one = self.start_server("--threads", "1", "--worker-threads", "1", root=self.mkdir("r1"))
         self.assertServerServes(one)
         five = self.start_server("--threads", "1", "--worker-threads", "5", root=self.mkdir("r5"))
         self.assertServerServes(five)
-        self.assertEqual(thread_count(five.proc.pid) - thread_count(one.proc.pid), 4)
+        self.assertEqual(thread_count(five.proc.pid) - thread_count(one.proc.pid), 8)
+        for server, n in ((one, 1), (five, 5)):
+            self.assertEqual(threads_named(server.proc.pid, "imgsrv-hash"), n)
+            self.assertEqual(threads_named(server.proc.pid, "imgsrv-stream"), n)
         config = os.path.join(self.tmp, "imgsrv.conf")
         with open(config, "w") as f:
             f.write("worker-threads = 3\n")
         three = self.start_server("--threads", "1", "--config", config, root=self.mkdir("r3"))
         self.assertServerServes(three)
-        self.assertEqual(thread_count(three.proc.pid) - thread_count(one.proc.pid), 2)
+        self.assertEqual(thread_count(three.proc.pid) - thread_count(one.proc.pid), 4)
+        self.assertEqual(threads_named(three.proc.pid, "imgsrv-hash"), 3)
+        self.assertEqual(threads_named(three.proc.pid, "imgsrv-stream"), 3)
 
     def test_zero_worker_threads_is_refused(self):
         rc, out, err = self.run_imgsrv("--worker-threads", "0", "--root", self.root, "0")
