@@ -287,6 +287,27 @@ class BoundedWaits(HostileCase):
                       res.stderr)
         self.assertEqual(res.stdout, "first.png\n")
 
+    def test_a_listing_that_keeps_coming_outlives_the_reply_deadline(self):
+        # --timeout bounds the wait for the reply; a body still moving (a slow link, or
+        # imgsh printing into a pager) is the stall deadline's, not cut by --timeout.
+        names = ["n%d.png" % i for i in range(6)]
+        body = json.dumps([{"name": n, "size": 1, "mtime": 2} for n in names]).encode()
+        step = len(body) // 6 + 1
+
+        def dribble(h):
+            def send(conn):
+                conn.sendall(frame({"id": h["id"], "status": "ok", "count": 6, "truncated": False},
+                                   body_len=len(body)))
+                for i in range(0, len(body), step):
+                    time.sleep(0.5)
+                    conn.sendall(body[i:i + step])
+                time.sleep(1)
+            return send
+        srv = self.hostile(answer=dribble)
+        res = self.timed("--timeout", "1", srv.addr, "ls", limit=15)
+        self.assertOk(res, op="list")
+        self.assertEqual(res.stdout.split(), names)
+
     def test_silent_list_fails_the_reply_deadline(self):
         srv = self.hostile(answer=lambda h: None)
         res = self.timed("--timeout", "1", srv.addr, "ls", limit=6)
