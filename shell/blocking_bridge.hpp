@@ -48,6 +48,10 @@ class BlockingBridge {
     std::exception_ptr error;
     RequestWatch watch(io_, watched, interrupt_fd_, reply_timeout_);
     watch_ = &watch;
+    struct Forget {  // however run() ends, no pointer to the gone watch stays behind
+      RequestWatch*& watch;
+      ~Forget() { watch = nullptr; }
+    } forget{watch_};
     transfers_.clear();
     asio::co_spawn(io_, std::move(task), [&](std::exception_ptr e, T value) {
       error = e;
@@ -56,7 +60,6 @@ class BlockingBridge {
     });
     io_.restart();
     io_.run();
-    watch_ = nullptr;
     // The watch closed the socket: the result, if any, is not to be trusted.
     if (error || watch.interrupted() || watch.timed_out() || !transfers_.stalled().empty()) {
       rethrow(error, watch, peer);
