@@ -48,7 +48,9 @@ class StreamedListings(IntegrationTest):
             proc.kill()
             self.fail("imgsh %s did not finish within %d s" % (" ".join(map(str, args)), timeout))
         with open(err_path, errors="replace") as err, open(rss_path) as rss:
-            return proc.returncode, int(rss.read().split()[-1]) / 1024.0, out_path, err.read()
+            err_text = err.read()
+            self.assertNoSanitizerReport(err_text, "imgsh")
+            return proc.returncode, int(rss.read().split()[-1]) / 1024.0, out_path, err_text
 
     def assertEveryName(self, srv, out_path, line_of=lambda line: line):
         count = 0
