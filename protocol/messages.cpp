@@ -3,6 +3,7 @@
 #include "protocol/checksum.hpp"
 #include "protocol/file_info_json.hpp"
 #include "protocol/frame_codec.hpp"
+#include "protocol/list_body_decoder.hpp"
 
 namespace imgsh::proto {
 namespace {
@@ -301,16 +302,11 @@ std::string list_body(const std::vector<FileInfo>& files) {
 }
 
 std::vector<FileInfo> parse_list_body(std::string_view body) {
-  // Depth first: nlohmann's parser recurses, and a hostile body may nest deeply.
-  json array = json_depth_within(body) ? json::parse(body, nullptr, false) : json();
-  if (!array.is_array()) throw ProtocolError(Errc::bad_frame, "list reply body is not a JSON array");
+  // One reader of list bodies: the streaming one (list_body_decoder.hpp), fed the whole.
   std::vector<FileInfo> files;
-  files.reserve(array.size());
-  try {
-    for (const auto& entry : array) files.push_back(file_info_from_json(entry));
-  } catch (const ProtocolError& e) {
-    throw malformed(e);
-  }
+  ListBodyDecoder decoder;
+  decoder.feed(body, [&files](FileInfo&& entry) { files.push_back(std::move(entry)); });
+  decoder.finish();
   return files;
 }
 

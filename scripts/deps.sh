@@ -24,6 +24,9 @@ packages=(
   # the scale-out test (tests/scaleout): a one-machine Ceph cluster, CephFS through
   # ceph-fuse, HAProxy in front of the servers; monmaptool is in ceph-base, umount in mount
   ceph-mon ceph-mgr ceph-osd ceph-mds ceph-fuse ceph-common ceph-base haproxy mount
+  # imgsh's peak RSS in test_list_streaming and tests/bench/list_stream_bench.py: GNU time
+  # (-f %M), not the test's own rusage, which counts the Python parent's RSS at exec
+  time
 )
 
 missing=()

@@ -88,11 +88,20 @@ class PutExchange {
     }
     check_put_policy(req_, ctx_.server.options);
     const Storage& store = ctx_.server.store;
+    // The store's own work (statvfs, the temporary, publish's fsync and rename) is the
+    // server's time, not the client's stall: the request deadline is held over it.
     if (ctx_.body_len == 0) {
-      co_await store.check_upload(req_.name, req_.size);
+      {
+        WatchdogHold hold(ctx_.watchdog);
+        co_await store.check_upload(req_.name, req_.size);
+      }
       co_await accept_announcement();
     }
-    std::unique_ptr<UploadSink> upload = co_await store.begin_upload(req_.name, req_.size);
+    std::unique_ptr<UploadSink> upload;
+    {
+      WatchdogHold hold(ctx_.watchdog);
+      upload = co_await store.begin_upload(req_.name, req_.size);
+    }
     if (req_.size >= kValidateWhileStreamingFrom) upload->validate_while_writing(limits(), stall_limit());
     std::string received = co_await receive_body(*upload);
     std::string sent = co_await read_trailer(ctx_.reader, ctx_.id);
@@ -106,7 +115,11 @@ class PutExchange {
     proto::ImageFacts facts = co_await validate(*upload);
     // facts: what a facts cache keeps at publish (issue 13, item 2), keyed like the checksum.
     (void)facts;
-    proto::FileInfo info = co_await upload->publish(received, req_.mtime);
+    proto::FileInfo info;
+    {
+      WatchdogHold hold(ctx_.watchdog);
+      info = co_await upload->publish(received, req_.mtime);
+    }
     Outcome outcome = succeeded(proto::file_info_reply(ctx_.id, info), "stored " + std::to_string(info.size) + " bytes");
     outcome.bytes = info.size;
     co_return outcome;

@@ -27,6 +27,12 @@ class BlockingBridge {
   // A request not answered within `timeout` (0: no limit) fails.
   void set_reply_timeout(std::chrono::milliseconds timeout) { reply_timeout_ = timeout; }
   std::chrono::milliseconds reply_timeout() const { return reply_timeout_; }
+  // Called inside run() once a reply's header is in and its body may take long to
+  // handle (a listing printed through a pager): the reply deadline ends there; a body
+  // that stops moving is the transfer deadline's.
+  void reply_began() {
+    if (watch_) watch_->reply_began();
+  }
   // A body that stops moving fails its request (TransferDeadline::Watch, held by the request).
   TransferDeadline& transfer_deadline() { return transfers_; }
 
@@ -41,6 +47,11 @@ class BlockingBridge {
     std::optional<T> result;
     std::exception_ptr error;
     RequestWatch watch(io_, watched, interrupt_fd_, reply_timeout_);
+    watch_ = &watch;
+    struct Forget {  // however run() ends, no pointer to the gone watch stays behind
+      RequestWatch*& watch;
+      ~Forget() { watch = nullptr; }
+    } forget{watch_};
     transfers_.clear();
     asio::co_spawn(io_, std::move(task), [&](std::exception_ptr e, T value) {
       error = e;
@@ -63,6 +74,7 @@ class BlockingBridge {
   int interrupt_fd_ = -1;
   std::chrono::milliseconds reply_timeout_{0};
   TransferDeadline transfers_;
+  RequestWatch* watch_ = nullptr;  // the running request's, inside run()
 };
 
 }  // namespace imgsh::shell

@@ -29,30 +29,6 @@ std::string stalled_put(const std::string& name) {
 // (Coroutine call arguments are always lvalues in the client: g++ 12 can
 // destroy a temporary in a co_await expression twice.)
 
-Listing Client::list(const std::string& prefix, std::uint64_t limit) {
-  proto::RequestBody list = proto::List{prefix, limit};
-  QueryDeadline deadline(conn_.bridge(), query_timeout_);
-  return conn_.run([&]() -> asio::awaitable<Listing> {
-    proto::FrameHead head;
-    proto::Reply reply = co_await request(conn_, list, &head);
-    proto::ListReply header = proto::parse_list_reply(reply);
-    // Parsed whole, a listing costs several times its size: past this bound it
-    // is refused unread (the connection is dropped) rather than exhaust memory.
-    if (head.body_len > kMaxListBody) {
-      throw RemoteError(proto::Errc::too_large, "the server's listing is " + std::to_string(head.body_len) +
-                                                    " bytes, over imgsh's limit of " + std::to_string(kMaxListBody >> 20) +
-                                                    " MiB; not read (list fewer names with a PATTERN)");
-    }
-    std::string body;
-    while (true) {
-      auto piece = co_await conn_.reader().read_body_some();
-      if (piece.empty()) break;
-      body.append(reinterpret_cast<const char*>(piece.data()), piece.size());
-    }
-    co_return Listing{proto::parse_list_body(body), header.truncated};
-  }());
-}
-
 proto::FileInfo Client::stat(const std::string& name) {
   proto::RequestBody stat = proto::Stat{name};
   QueryDeadline deadline(conn_.bridge(), query_timeout_);

@@ -97,10 +97,19 @@ class Client {
   // A get or put body that moves no byte for `timeout` (0: no limit) throws TimedOut.
   void set_stall_timeout(std::chrono::milliseconds timeout) { conn_.bridge().transfer_deadline().set_limit(timeout); }
   void allow_plaintext_token(bool allow) { conn_.allow_plaintext_token(allow); }
-  // A listing body over this many bytes is refused unread.
-  static constexpr std::uint64_t kMaxListBody = 64ull << 20;
-
-  Listing list(const std::string& prefix, std::uint64_t limit);
+  // Listings (client_listing.cpp). list_each hands on each entry as it is decoded
+  // (proto::ListBodyDecoder): a listing of any size costs bounded memory. The reply's
+  // header must come within the query deadline; the body, which the caller may be
+  // printing through a pager, then only has to keep moving (--stall-timeout).
+  // Returns whether more names matched than `limit` let through.
+  using ListEntryFn = std::function<void(proto::FileInfo&&)>;
+  bool list_each(const std::string& prefix, std::uint64_t limit, const ListEntryFn& on_entry);
+  // The entries `keep` accepts (all when empty), held: for sorting, globs and Tab
+  // completion. Whole under the query deadline; past kMaxHeldListing bytes held the
+  // listing is given up (too_large, the connection dropped).
+  using ListFilter = std::function<bool(const proto::FileInfo&)>;
+  Listing list(const std::string& prefix, std::uint64_t limit, const ListFilter& keep = {});
+  static constexpr std::uint64_t kMaxHeldListing = 64ull << 20;
   proto::FileInfo stat(const std::string& name);
   // Writes the file's bytes to out_fd. A local write failure throws
   // LocalIoError (and disconnects, since the rest of the body is unread).
@@ -148,6 +157,8 @@ class Client {
   asio::awaitable<void> send_put_frames(const std::string& head, std::uint64_t id, int in_fd, std::uint64_t size,
                                         const ProgressFn& progress);
   std::size_t read_local(int in_fd, std::uint64_t offset, std::uint64_t want);
+  bool receive_listing(const std::string& prefix, std::uint64_t limit, const ListEntryFn& on_entry,
+                       bool whole_under_deadline);
 
   Connection conn_;
   std::chrono::milliseconds query_timeout_{30000};

@@ -12,6 +12,7 @@
 #include "shell/image_listing.hpp"
 #include "shell/listing.hpp"
 #include "shell/listing_sort.hpp"
+#include "shell/listing_stream.hpp"
 #include "shell/local_commands.hpp"
 #include "shell/local_paths.hpp"
 #include "shell/many_file_commands.hpp"
@@ -71,39 +72,40 @@ bool cmd_ls(ShellContext& ctx, const std::vector<std::string>& args) {
   }
   std::string pattern = options->operands.empty() ? "" : options->operands[0];
   bool terminal = ::isatty(STDOUT_FILENO);
+  // Only another order than the server's (by name) needs the whole listing; else each
+  // entry is printed as it arrives (listing_stream.hpp).
+  bool sorted = order->key != SortKey::name || order->reverse;
   return remote_op(ctx, "list", pattern, [&] {
-    std::vector<ListedFile> files;
+    ListingPrinter printer(ctx.reporter, *options, terminal, locale_is_utf8());
+    std::vector<ListedFile> held;
     std::size_t dropped = 0;
-    for (auto& f : list_matching(ctx.client, pattern)) {
+    auto take = [&](proto::FileInfo&& f) {
       // A name no imgsrv could store is a hostile or broken server's: not shown, not offered.
       if (proto::check_name(f.name)) {
         ++dropped;
-        continue;
+        return;
       }
-      files.push_back({std::move(f.name), f.size, f.mtime, std::move(f.image)});
+      ListedFile file{std::move(f.name), f.size, f.mtime, std::move(f.image)};
+      if (sorted) held.push_back(std::move(file));
+      else printer.add(std::move(file));
+    };
+    if (sorted) {
+      for (auto& f : list_matching(ctx.client, pattern)) take(std::move(f));
+      sort_listing(held, *order);
+      for (auto& f : held) printer.add(std::move(f));
+    } else {
+      each_matching(ctx.client, pattern, take);
     }
-    sort_listing(files, *order);
     if (dropped > 0) {
       std::cerr << "imgsh: warning: " << dropped << " name" << (dropped == 1 ? "" : "s")
                 << " from the server broke the name rules and " << (dropped == 1 ? "was" : "were") << " left out\n";
     }
     // As mget's: a pattern that matches nothing is an error naming it (an empty store is not).
-    if (files.empty() && dropped == 0 && !pattern.empty()) {
+    if (printer.count() == 0 && dropped == 0 && !pattern.empty()) {
       throw proto::ProtocolError(Errc::not_found, "no remote file matches " + pattern);
     }
-    if (ctx.reporter.json()) {
-      nlohmann::json entries = nlohmann::json::array();
-      for (const auto& f : files) {
-        nlohmann::json entry = {{"name", f.name}, {"size", f.size}, {"mtime", f.mtime}};
-        if (f.image) entry["image"] = proto::to_json(*f.image);
-        entries.push_back(std::move(entry));
-      }
-      ctx.reporter.attach("entries", std::move(entries));
-    } else {
-      std::cout << (options->long_format ? format_image_listing(files, options->human, locale_is_utf8())
-                                         : format_listing(files, *options, terminal));
-    }
-    return std::to_string(files.size()) + (files.size() == 1 ? " file" : " files");
+    printer.finish();
+    return std::to_string(printer.count()) + (printer.count() == 1 ? " file" : " files");
   });
 }
 

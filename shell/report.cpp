@@ -24,6 +24,13 @@ void Reporter::attach(const std::string& key, nlohmann::json value) {
   if (json_) pending_[key] = std::move(value);
 }
 
+void Reporter::stream_item(const std::string& key, const nlohmann::json& item) {
+  if (!json_) return;
+  std::cout << (streaming_ ? "," : "{" + nlohmann::json(key).dump() + ":[")
+            << item.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  streaming_ = true;
+}
+
 void Reporter::object(std::string_view server, std::string_view op, std::string_view file, std::string_view status,
                       std::string_view code, std::string_view message) {
   nlohmann::json o = {{"server", server}, {"op", op}, {"status", status}};
@@ -33,7 +40,10 @@ void Reporter::object(std::string_view server, std::string_view op, std::string_
   for (auto& [key, value] : pending_.items()) o[key] = std::move(value);
   pending_ = nlohmann::json::object();
   // Invalid UTF-8 from outside is replaced, never a throw: one object per command, always.
-  std::cout << o.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n" << std::flush;
+  std::string text = o.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (streaming_) text = "]," + text.substr(1);  // the fields after the streamed array: o is never empty
+  streaming_ = false;
+  std::cout << text + "\n" << std::flush;
 }
 
 void Reporter::ok(std::string_view server, std::string_view op, std::string_view file, std::string_view message) {

@@ -25,6 +25,10 @@ class Reporter {
   bool json() const { return json_; }
   // A field of the next ok/fail object (ignored without --json).
   void attach(const std::string& key, nlohmann::json value);
+  // One item of the next object's array field `key`, printed now (a listing of any
+  // size streams out): the object starts with that array, and its other fields follow
+  // the array when ok/fail closes it. One streamed field per object.
+  void stream_item(const std::string& key, const nlohmann::json& item);
   // Report lines in colour (colour.hpp): fail red, ok muted; for a terminal only.
   void use_colour(bool on) { colour_ = on; }
 
@@ -37,6 +41,7 @@ class Reporter {
   bool json_;
   bool colour_ = false;
   nlohmann::json pending_ = nlohmann::json::object();
+  bool streaming_ = false;  // an object's array is open on stdout
 };
 
 }  // namespace imgsh::shell

@@ -21,6 +21,10 @@ class RequestWatch {
   ~RequestWatch();
 
   void done();  // the request ended: stop watching (lets io_context::run return)
+  // The reply began: the time limit no longer applies (Ctrl-C still does).
+  void reply_began() {
+    if (timer_) timer_->cancel();
+  }
   bool interrupted() const { return interrupted_; }
   bool timed_out() const { return timed_out_; }
 

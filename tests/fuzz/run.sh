@@ -15,7 +15,7 @@ shift $(( $# > 3 ? 3 : $# ))
 
 case "$target" in
   frames)
-    sources=(error_code names image_sniff frame_codec messages file_info_json image_facts checksum)
+    sources=(error_code names image_sniff frame_codec messages file_info_json list_body_decoder image_facts checksum)
     libs=(-lxxhash -lutf8proc)
     seeds="$here/corpus" ;;
   images)
