@@ -10,6 +10,8 @@
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "protocol/unique_fd.hpp"
+
 namespace imgsh::shell {
 
 class RequestWatch {
@@ -22,6 +24,9 @@ class RequestWatch {
 
   void done();  // the request ended: stop watching (lets io_context::run return)
   bool interrupted() const { return interrupted_; }
+  // After Ctrl-C: a duplicate of the socket it closed, still connected, for the
+  // cancel frame (cancel_request.hpp); -1 when none. The caller owns it.
+  int take_kept_socket() { return kept_socket_.release(); }
   bool timed_out() const { return timed_out_; }
 
  private:
@@ -31,6 +36,7 @@ class RequestWatch {
   int cancel_fd_;
   std::optional<asio::posix::stream_descriptor> cancel_;
   std::optional<asio::steady_timer> timer_;
+  UniqueFd kept_socket_;
   bool interrupted_ = false;
   bool timed_out_ = false;
 };
