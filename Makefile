@@ -6,6 +6,9 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 # Warnings are errors in every build made here (and so in CI), not in a packager's
 # plain `cmake` build, where IMGSH_WERROR is off.
 DEV_FLAGS := -DIMGSH_WERROR=ON
+# The package test (tests/package) packs build-release, the tree `make release` builds,
+# so `make check` compiles the Release programs once, whichever suite runs first.
+DEB_TREE := -DIMGSH_DEB_TREE=$(CURDIR)/build-release
 MAKEFLAGS += --no-print-directory
 
 .PHONY: all deps build run test check release deb asan tsan bench clean
@@ -16,7 +19,7 @@ deps:
 	@scripts/deps.sh
 
 build: deps
-	cmake -S . -B $(BUILD) $(DEV_FLAGS) $(CMAKE_FLAGS)
+	cmake -S . -B $(BUILD) $(DEV_FLAGS) $(DEB_TREE) $(CMAKE_FLAGS)
 	cmake --build $(BUILD) -j$(JOBS)
 
 run: build

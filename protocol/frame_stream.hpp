@@ -3,6 +3,7 @@
 // reader hands body bytes out in pieces, so a body of any size streams through
 // bounded memory: a small buffer for headers and small bodies lives with the
 // connection; a large one exists only while a large body streams.
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -23,6 +24,9 @@ struct FrameHead {
   nlohmann::json header;
   std::uint64_t body_len = 0;
 };
+
+// How many of a body's last bytes a FrameReader keeps (body_tail()).
+inline constexpr std::size_t kBodyTailSize = 128;
 
 namespace detail {
 
@@ -74,6 +78,7 @@ class FrameReader {
       begin_ += step.consumed;
       switch (step.event) {
         case FrameDecoder::Event::header:
+          tail_size_ = 0;
           co_return FrameHead{decoder_.take_header(), decoder_.body_len()};
         case FrameDecoder::Event::error:
           throw ProtocolError(decoder_.error_code(), decoder_.error_message());
@@ -91,6 +96,7 @@ class FrameReader {
     if (begin_ == end_) co_await fill();
     auto step = decoder_.feed(pending());
     begin_ += step.consumed;
+    keep_tail(step.body);
     co_return step.body;
   }
 
@@ -114,6 +120,9 @@ class FrameReader {
   // True when the next frame's whole header is already buffered: a pipelined
   // request that will be answered right after the current one.
   bool next_header_buffered() const { return decoder_.at_frame_boundary() && holds_frame_head(pending()); }
+  // The last bytes (at most kBodyTailSize) of the body read so far: where a
+  // client that cancels mid-body puts its cancel frame (client_cancel.hpp).
+  std::span<const std::uint8_t> body_tail() const { return {tail_.data(), tail_size_}; }
 
  private:
   std::span<const std::uint8_t> pending() const { return {data_ + begin_, end_ - begin_}; }
@@ -136,6 +145,21 @@ class FrameReader {
     end_ = co_await stream_.async_read_some(asio::buffer(space, size), asio::use_awaitable);
   }
 
+  void keep_tail(std::span<const std::uint8_t> piece) {
+    if (piece.size() >= tail_.size()) {
+      std::copy(piece.end() - static_cast<std::ptrdiff_t>(tail_.size()), piece.end(), tail_.begin());
+      tail_size_ = tail_.size();
+      return;
+    }
+    std::size_t keep = std::min(tail_size_, tail_.size() - piece.size());
+    if (keep < tail_size_) {
+      auto from = tail_.begin() + static_cast<std::ptrdiff_t>(tail_size_ - keep);
+      std::copy(from, from + static_cast<std::ptrdiff_t>(keep), tail_.begin());
+    }
+    std::copy(piece.begin(), piece.end(), tail_.begin() + static_cast<std::ptrdiff_t>(keep));
+    tail_size_ = keep + piece.size();
+  }
+
   void release_large() {
     if (large_) detail::LargeBufferPool::give_back(std::move(large_), large_size_);
   }
@@ -148,6 +172,8 @@ class FrameReader {
   std::size_t begin_ = 0;
   std::size_t end_ = 0;
   FrameDecoder decoder_;
+  std::array<std::uint8_t, kBodyTailSize> tail_{};
+  std::size_t tail_size_ = 0;
 };
 
 // Writes a frame's prefix and header; body_len bytes of body must follow.

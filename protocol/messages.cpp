@@ -62,6 +62,7 @@ struct OpName {
   std::string_view operator()(const Delete&) const { return "delete"; }
   std::string_view operator()(const Rename&) const { return "rename"; }
   std::string_view operator()(const Stats&) const { return "stats"; }
+  std::string_view operator()(const Cancel&) const { return "cancel"; }
 };
 
 struct HeaderFields {
@@ -99,6 +100,7 @@ struct HeaderFields {
     h["new_name"] = r.new_name;
   }
   void operator()(const Stats&) const {}
+  void operator()(const Cancel&) const {}
 };
 
 }  // namespace
@@ -148,6 +150,8 @@ Request parse_request(const nlohmann::json& header, std::uint64_t& id_out) {
     r.body = Rename{need_string(header, "name"), need_string(header, "new_name")};
   } else if (op == "stats") {
     r.body = Stats{};
+  } else if (op == "cancel") {
+    r.body = Cancel{};
   } else {
     if (op.size() > 64) op = op.substr(0, 64) + "...";
     throw ProtocolError(Errc::unknown_op, "unknown op '" + op + "'");

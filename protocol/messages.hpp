@@ -75,8 +75,11 @@ struct Rename {
 };
 // The server's counters (stats_reply.hpp has the reply); any session after hello.
 struct Stats {};
+// The client gives up: the request in progress and any after it, up to `id`
+// (client_cancel.hpp says where the server finds it); the connection then closes.
+struct Cancel {};
 
-using RequestBody = std::variant<Hello, List, Stat, Get, Put, Data, Bye, Checksum, Ping, Thumb, Delete, Rename, Stats>;
+using RequestBody = std::variant<Hello, List, Stat, Get, Put, Data, Bye, Checksum, Ping, Thumb, Delete, Rename, Stats, Cancel>;
 
 struct Request {
   std::uint64_t id = 0;

@@ -21,6 +21,7 @@ packages=(
   # minimal Debian 12 image), make deb (file, for cpack)
   zsh fish bash-completion tmux clang-14 libclang-rt-14-dev iproute2 openssl xxhash strace imagemagick netpbm
   mandoc systemd file
+  lintian dpkg-dev  # the package test: cpack -G DEB (dpkg-shlibdeps), lintian on the .deb
   # the scale-out test (tests/scaleout): a one-machine Ceph cluster, CephFS through
   # ceph-fuse, HAProxy in front of the servers; monmaptool is in ceph-base, umount in mount
   ceph-mon ceph-mgr ceph-osd ceph-mds ceph-fuse ceph-common ceph-base haproxy mount

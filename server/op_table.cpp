@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "server/client_cancel.hpp"
 #include "server/handlers.hpp"
 #include "server/put_exchange.hpp"
 
@@ -31,6 +32,8 @@ constexpr OpRow kOps[] = {
     {.op = "delete", .handler = typed<proto::Delete, handle_delete>, .writes = true, .deletes = true},
     {.op = "rename", .handler = typed<proto::Rename, handle_rename>, .writes = true, .deletes = true},
     {"stats", typed<proto::Stats, handle_stats>, false, false, OpPhase::open},
+    // Found mid-request by the request itself (client_cancel.hpp); as a request, what it named has ended.
+    {"cancel", typed<proto::Cancel, handle_cancel>, false, false, OpPhase::any},
     // These two only ever come inside a put exchange (put_exchange.cpp reads them).
     {"data", nullptr, false, true, OpPhase::open, "a data frame must follow a put announcement and its continue reply"},
     {"checksum", nullptr, false, false, OpPhase::open, "a checksum frame must follow a put body"},

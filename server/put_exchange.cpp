@@ -7,6 +7,7 @@
 #include "protocol/checksum.hpp"
 #include "protocol/image_sniff.hpp"
 #include "protocol/names.hpp"
+#include "server/client_cancel.hpp"
 
 namespace imgsh::server {
 namespace {
@@ -42,6 +43,7 @@ std::optional<Message> expected_frame(const proto::FrameHead& head, std::uint64_
 // is OutOfStep. A framing error (bad_frame) is thrown as it is.
 asio::awaitable<std::string> read_trailer(proto::FrameReader<proto::NetStream>& reader, std::uint64_t id) {
   proto::FrameHead head = co_await reader.read_header();
+  throw_if_cancel(head);
   auto trailer = expected_frame<proto::Checksum>(head, id, 0);
   if (!trailer) throw OutOfStep(Errc::bad_request, "expected the checksum trailer of put " + std::to_string(id));
   co_return trailer->xxh3;
@@ -129,6 +131,7 @@ class PutExchange {
   asio::awaitable<void> accept_announcement() {
     co_await proto::write_frame(ctx_.stream, proto::continue_reply(ctx_.id));
     proto::FrameHead data = co_await ctx_.reader.read_header();
+    throw_if_cancel(data);
     if (!expected_frame<proto::Data>(data, ctx_.id, req_.size)) {
       throw OutOfStep(Errc::bad_request, "expected the data frame of put " + std::to_string(ctx_.id) + " with " +
                                              std::to_string(req_.size) + " bytes");

@@ -7,12 +7,21 @@
 
 namespace imgsh::server {
 
+namespace {
+
+// A request the client cancelled has its own word: neither it nor the server failed.
+constexpr std::string_view kCancelled = "cancelled";
+
+std::string_view result_word(std::string_view code) { return code.empty() ? "ok" : code == kCancelled ? kCancelled : "fail"; }
+
+}  // namespace
+
 void log_request(spdlog::level::level_enum level, const RequestRecord& r) {
   if (!spdlog::should_log(level)) return;
   if (log_format() == LogFormat::json) {
     nlohmann::json fields = {{"client", r.client},
                              {"op", r.op},
-                             {"result", r.code.empty() ? "ok" : "fail"},
+                             {"result", result_word(r.code)},
                              {"message", r.message},
                              {"bytes", r.bytes},
                              {"duration_ms", static_cast<double>(static_cast<long long>(r.duration_ms * 10)) / 10}};
@@ -24,8 +33,9 @@ void log_request(spdlog::level::level_enum level, const RequestRecord& r) {
   }
   std::string token = r.token.empty() ? "" : fmt::format(" token={}", r.token);
   std::string what = r.name.empty() ? std::string(r.op) : fmt::format("{} {}", r.op, r.name);
-  if (r.code.empty()) {
-    spdlog::log(level, "{} {} ok {} bytes={} ms={:.1f}{}", r.client, what, r.message, r.bytes, r.duration_ms, token);
+  if (r.code.empty() || r.code == kCancelled) {
+    spdlog::log(level, "{} {} {} {} bytes={} ms={:.1f}{}", r.client, what, result_word(r.code), r.message, r.bytes,
+                r.duration_ms, token);
   } else {
     spdlog::log(level, "{} {} fail {}: {} bytes={} ms={:.1f}{}", r.client, what, r.code, r.message, r.bytes,
                 r.duration_ms, token);

@@ -7,7 +7,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "protocol/client_cancel.hpp"
 #include "protocol/endpoint_text.hpp"
+#include "server/client_cancel.hpp"
 #include "server/graceful_close.hpp"
 #include "server/log_text.hpp"
 #include "server/op_table.hpp"
@@ -38,6 +40,9 @@ std::string requested_op(const nlohmann::json& header) {
 }
 
 constexpr std::size_t kLoggedOpMax = 32;
+
+// The request line of a cancelled request: "<client> get big.png cancelled by the client ...".
+constexpr std::string_view kCancelledMessage = "by the client";
 
 SessionWatchdog::Duration seconds(double s) {
   return std::chrono::duration_cast<SessionWatchdog::Duration>(std::chrono::duration<double>(s));
@@ -133,6 +138,8 @@ Session::Ending Session::ending_after(std::exception_ptr error) {
     ending.frame_error = e;
   } catch (const TlsRefused& e) {
     ending.end = e.what();
+  } catch (const ClientCancelled& e) {
+    ending.end = e.what();
   } catch (const asio::system_error& e) {
     if (auto phase = watchdog_.fired()) {
       ending.end = std::string("timed out (") + phase_name(*phase) + ")";
@@ -210,8 +217,18 @@ asio::awaitable<void> Session::serve(const proto::FrameHead& head) {
   try {
     outcome = co_await answer(head);
     co_await send_reply(outcome);
+  } catch (const ClientCancelled&) {
+    outcome.bytes = 0;
+    log_outcome(outcome, "cancelled", kCancelledMessage);
+    end_request();
+    throw;
   } catch (const asio::system_error& e) {
     outcome.bytes = 0;  // the request's bytes: those moved before the failure
+    if (cancelled_mid_body(e)) {
+      log_outcome(outcome, "cancelled", kCancelledMessage);
+      end_request();
+      throw ClientCancelled();
+    }
     if (auto phase = watchdog_.fired()) {
       log_outcome(outcome, "timeout", timeout_message(*phase));
     } else {
@@ -228,6 +245,14 @@ asio::awaitable<void> Session::serve(const proto::FrameHead& head) {
   log_outcome(outcome, outcome.refused ? to_string(*outcome.refused) : "", outcome.log);
   end_request();
   apply(outcome);
+}
+
+// A client that cancels mid-body sends its cancel frame as the body's last bytes
+// and closes its side (protocol/client_cancel.hpp): the end of the stream inside
+// a body is a cancellation when the body ends with that frame.
+bool Session::cancelled_mid_body(const asio::system_error& e) const {
+  bool closed = e.code() == asio::error::eof || e.code() == asio::ssl::error::stream_truncated;
+  return closed && reader_.in_body() && proto::ends_with_cancel(reader_.body_tail());
 }
 
 void Session::begin_request(std::string op, std::string file) {
@@ -316,10 +341,12 @@ asio::awaitable<void> Session::send_reply(Outcome& outcome) {
     std::string head = outcome.head.empty()
                            ? proto::encode_frame_head(outcome.reply, outcome.file->info().size - outcome.file_offset)
                            : std::move(outcome.head);
-    co_await outcome.file->send(socket_, head, reader_.next_header_buffered(), outcome.file_offset);
+    co_await send_unless_cancelled(socket_, outcome.file->info().size - outcome.file_offset,
+                                   outcome.file->send(socket_, head, reader_.next_header_buffered(), outcome.file_offset));
   } else if (outcome.listing) {
     std::string head = proto::encode_frame_head(outcome.reply, outcome.listing->size());
-    co_await outcome.listing->send(socket_, head, reader_.next_header_buffered());
+    co_await send_unless_cancelled(socket_, outcome.listing->size(),
+                                   outcome.listing->send(socket_, head, reader_.next_header_buffered()));
   } else {
     co_await proto::write_frame(socket_, outcome.reply, as_bytes(outcome.body));
   }

@@ -53,6 +53,7 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> wait_for_request();
   asio::awaitable<void> serve(const proto::FrameHead& head);
   void log_outcome(const Outcome& outcome, std::string_view code, std::string_view message) const;
+  bool cancelled_mid_body(const asio::system_error& e) const;
   void begin_request(std::string op, std::string file);
   void end_request();
   asio::awaitable<Outcome> answer(const proto::FrameHead& head);

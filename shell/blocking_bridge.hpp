@@ -24,6 +24,8 @@ class BlockingBridge {
   // While a request waits, a readable `fd` (the Ctrl-C pipe) cancels it.
   void cancel_when_readable(int fd) { interrupt_fd_ = fd; }
   int interrupt_fd() const { return interrupt_fd_; }  // -1: none
+  // After run() threw Interrupted: the connection, still open (RequestWatch::take_kept_socket).
+  UniqueFd take_interrupted_socket() { return std::move(interrupted_socket_); }
   // A request not answered within `timeout` (0: no limit) fails.
   void set_reply_timeout(std::chrono::milliseconds timeout) { reply_timeout_ = timeout; }
   std::chrono::milliseconds reply_timeout() const { return reply_timeout_; }
@@ -62,6 +64,7 @@ class BlockingBridge {
     io_.run();
     // The watch closed the socket: the result, if any, is not to be trusted.
     if (error || watch.interrupted() || watch.timed_out() || !transfers_.stalled().empty()) {
+      interrupted_socket_.reset(watch.take_kept_socket());
       rethrow(error, watch, peer);
     }
     return std::move(*result);
@@ -72,6 +75,7 @@ class BlockingBridge {
 
   asio::io_context io_;
   int interrupt_fd_ = -1;
+  UniqueFd interrupted_socket_;
   std::chrono::milliseconds reply_timeout_{0};
   TransferDeadline transfers_;
   RequestWatch* watch_ = nullptr;  // the running request's, inside run()

@@ -11,6 +11,7 @@
 
 #include "protocol/endpoint_text.hpp"
 #include "protocol/version.hpp"
+#include "shell/cancel_request.hpp"
 #include "shell/name_lookup.hpp"
 #include "shell/protocol_trace.hpp"
 #include "shell/request_steps.hpp"
@@ -177,6 +178,11 @@ bool Connection::ensure_connected() {
   if (connected() && !peer_closed_or_out_of_step()) return false;
   connect();
   return true;
+}
+
+void Connection::tell_cancelled() {
+  UniqueFd socket = bridge_.take_interrupted_socket();
+  if (socket && !stream_.tls()) send_cancel(socket.get(), last_id_);
 }
 
 void Connection::disconnect() {

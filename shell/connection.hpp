@@ -62,6 +62,10 @@ class Connection {
       return bridge_.run(stream_.tcp(), server_text_, std::move(task));
     } catch (const Refusal&) {
       throw;
+    } catch (const Interrupted&) {
+      tell_cancelled();
+      disconnect();
+      throw;
     } catch (...) {
       disconnect();
       throw;
@@ -82,6 +86,7 @@ class Connection {
   void recognize_foreign_peer();
   [[noreturn]] void timed_out(const char* what) const;
   bool peer_closed_or_out_of_step();
+  void tell_cancelled();  // Ctrl-C: the cancel frame (cancel_request.hpp)
 
   std::string host_;
   std::string port_;

@@ -14,6 +14,9 @@ RequestWatch::RequestWatch(asio::io_context& io, asio::ip::tcp::socket& socket, 
       char buf[64];
       while (::read(cancel_fd_, buf, sizeof buf) > 0) {
       }
+      // Closing the socket ends every operation of the request at once; the
+      // duplicate keeps the connection open for the cancel frame.
+      if (socket_.is_open()) kept_socket_.reset(::dup(socket_.native_handle()));
       stop(interrupted_);
     });
   }

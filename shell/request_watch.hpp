@@ -10,6 +10,8 @@
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "protocol/unique_fd.hpp"
+
 namespace imgsh::shell {
 
 class RequestWatch {
@@ -26,6 +28,9 @@ class RequestWatch {
     if (timer_) timer_->cancel();
   }
   bool interrupted() const { return interrupted_; }
+  // After Ctrl-C: a duplicate of the socket it closed, still connected, for the
+  // cancel frame (cancel_request.hpp); -1 when none. The caller owns it.
+  int take_kept_socket() { return kept_socket_.release(); }
   bool timed_out() const { return timed_out_; }
 
  private:
@@ -35,6 +40,7 @@ class RequestWatch {
   int cancel_fd_;
   std::optional<asio::posix::stream_descriptor> cancel_;
   std::optional<asio::steady_timer> timer_;
+  UniqueFd kept_socket_;
   bool interrupted_ = false;
   bool timed_out_ = false;
 };
