@@ -30,7 +30,7 @@ test: build
 
 # What CI runs (.ci/run): the suite, a Release build of the programs (g++ warns
 # differently at -O3), then the suite again under ASan+UBSan and under TSan.
-check: test release asan tsan
+check: release test asan tsan
 
 # The programs, man pages and unit as released (-O3, no tests), laid out for /usr.
 release: deps
