@@ -26,8 +26,12 @@ void Reporter::attach(const std::string& key, nlohmann::json value) {
 
 void Reporter::stream_item(const std::string& key, const nlohmann::json& item) {
   if (!json_) return;
-  std::cout << (streaming_ ? "," : "{" + nlohmann::json(key).dump() + ":[")
-            << item.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (streaming_) {
+    std::cout << ',';
+  } else {
+    std::cout << '{' << nlohmann::json(key).dump() << ":[";
+  }
+  std::cout << item.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   streaming_ = true;
 }
 
