@@ -20,6 +20,7 @@
 #include "server/file_sender.hpp"
 #include "server/header_gate.hpp"
 #include "server/image_validation.hpp"
+#include "server/local_upload.hpp"
 #include "server/open_file_cache.hpp"
 #include "server/regular_file.hpp"
 #include "server/root_claim.hpp"
@@ -74,106 +75,6 @@ class LocalStoredFile final : public StoredFile {
 
  private:
   std::shared_ptr<const OpenFile> file_;
-};
-
-// Bytes go into a hidden temporary in the root; publish renames it to its
-// name with RENAME_NOREPLACE. Destroyed unpublished, it unlinks the temporary.
-class LocalUpload final : public UploadSink {
- public:
-  LocalUpload(int root_fd, bool fsync, ChecksumService& hashes, ImageValidator& validator,
-              ImageFactsService& facts_service, std::string name, std::string temp_name, UniqueFd fd)
-      : root_fd_(root_fd),
-        fsync_(fsync),
-        hashes_(hashes),
-        validator_(validator),
-        facts_service_(facts_service),
-        name_(std::move(name)),
-        temp_name_(std::move(temp_name)),
-        fd_(std::move(fd)) {}
-  LocalUpload(const LocalUpload&) = delete;
-  LocalUpload& operator=(const LocalUpload&) = delete;
-  ~LocalUpload() override {
-    if (streaming_) streaming_->abandon();
-    if (done_) return;
-    fd_.reset();
-    ::unlinkat(root_fd_, temp_name_.c_str(), 0);
-  }
-
-  asio::awaitable<void> write(std::span<const std::uint8_t> bytes) override {
-    try {
-      proto::write_all(fd_.get(), bytes);
-      written_ += bytes.size();
-      if (streaming_) streaming_->grew(written_);
-    } catch (const std::system_error& e) {
-      if (e.code().value() == ENOSPC || e.code().value() == EDQUOT) {
-        throw StoreError(Errc::no_space, name_ + ": the server's disk is full");
-      }
-      throw StoreError(Errc::internal, name_ + ": " + e.what());
-    }
-    co_return;
-  }
-
-  void validate_while_writing(const proto::ImageLimits& limits, std::chrono::steady_clock::duration stall_limit) override {
-    streaming_ = validator_.check_while_written(fd_.get(), name_, limits, stall_limit);
-  }
-
-  asio::awaitable<proto::ImageFacts> validate(const proto::ImageLimits& limits) override {
-    proto::ImageCheck check;
-    if (streaming_) {
-      streaming_->complete();
-      check = co_await streaming_->verdict();
-    } else {
-      check = co_await validator_.check(fd_.get(), name_, limits);
-    }
-    if (check.problem) throw StoreError(check.problem->code, check.problem->message);
-    facts_ = check.facts;
-    co_return check.facts;
-  }
-
-  asio::awaitable<proto::FileInfo> publish(std::string xxh3, std::int64_t mtime) override {
-    if (mtime != 0) {
-      struct timespec times[2] = {{0, UTIME_NOW}, {static_cast<time_t>(mtime), 0}};
-      if (::futimens(fd_.get(), times) != 0) throw StoreError(Errc::internal, errno_text(name_ + ": futimens"));
-    }
-    struct stat st {};
-    if (::fstat(fd_.get(), &st) != 0) throw StoreError(Errc::internal, errno_text(name_ + ": fstat"));
-    if (fsync_ && ::fsync(fd_.get()) != 0) {
-      throw StoreError((errno == ENOSPC || errno == EDQUOT) ? Errc::no_space : Errc::internal, errno_text(name_ + ": fsync"));
-    }
-    // Fails with EEXIST if the name appeared meanwhile: of two racing
-    // uploads exactly one wins (exclusive_rename.hpp).
-    if (int err = rename_exclusive(root_fd_, temp_name_.c_str(), name_.c_str()); err != 0) {
-      if (err == EEXIST) throw StoreError(Errc::exists, name_ + ": already exists on the server");
-      errno = err;
-      throw StoreError(Errc::internal, errno_text(name_ + ": cannot publish"));
-    }
-    done_ = true;
-    // Recorded once published (the rename moved ctime), so a get of the new file never hashes it.
-    if (!xxh3.empty()) hashes_.remember(fd_.get(), xxh3);
-    // What validate() found goes into the facts cache, keyed by the published file as it
-    // is now (the rename and the checksum xattr moved its ctime), so the first listing
-    // after the put does not read the file again.
-    if (struct stat now {}; facts_ && ::fstat(fd_.get(), &now) == 0) facts_service_.remember(file_key(now), facts_);
-    fd_.reset();
-    if (fsync_) ::fsync(root_fd_);
-    proto::FileInfo info = info_from_stat(name_, st);
-    info.xxh3 = std::move(xxh3);
-    co_return info;
-  }
-
- private:
-  int root_fd_;
-  bool fsync_;
-  ChecksumService& hashes_;
-  ImageValidator& validator_;
-  ImageFactsService& facts_service_;
-  std::shared_ptr<StreamingValidation> streaming_;  // decoding behind the writes, when started
-  std::uint64_t written_ = 0;
-  std::optional<proto::ImageFacts> facts_;
-  std::string name_;
-  std::string temp_name_;
-  UniqueFd fd_;
-  bool done_ = false;
 };
 
 // Listed entries wait for their image facts in chunks of at most this many.
@@ -334,7 +235,7 @@ class LocalDirStore final : public Storage {
     for (int attempt = 0; attempt < 8; ++attempt) {
       std::string temp = std::string(kTempPrefix) + claim_->node_id() + "." + random_suffix();
       int fd = ::openat(root_fd_.get(), temp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-      if (fd >= 0) co_return std::make_unique<LocalUpload>(root_fd_.get(), fsync_, hashes_, validator_, facts_, name, std::move(temp), UniqueFd(fd));
+      if (fd >= 0) co_return make_local_upload(root_fd_.get(), fsync_, hashes_, validator_, facts_, name, std::move(temp), UniqueFd(fd));
       if (errno != EEXIST) {
         if (errno == ENOSPC || errno == EDQUOT) throw StoreError(Errc::no_space, name + ": no space for a temporary file");
         throw StoreError(Errc::internal, errno_text("cannot create a temporary file"));
