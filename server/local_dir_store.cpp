@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <optional>
@@ -87,12 +88,14 @@ class LocalDirStore final : public Storage {
         facts_(options.facts), open_files_(!options.shared) {
     root_fd_.reset(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!root_fd_) throw std::runtime_error(errno_text("cannot open root " + root_.string()));
+    kept_.emplace(root_fd_.get(), options.resume);
   }
 
-  // Claims the root (root_claim.hpp), then sweeps what no live server owns.
+  // Claims the root (root_claim.hpp), then sweeps what no live server owns; this
+  // node's kept uploads (upload_resume.hpp) stay while their window lasts.
   int claim_and_sweep(bool shared, const std::string& node_id) {
     claim_.emplace(root_fd_.get(), root_.string(), shared, node_id);
-    return claim_->sweep(root_fd_.get());
+    return claim_->sweep(root_fd_.get(), [&](const std::string& temp) { return adopt_kept(temp, node_id, shared); });
   }
 
   asio::awaitable<bool> list(std::string prefix, std::uint64_t limit, const ListingSink& sink) const override {
@@ -213,12 +216,14 @@ class LocalDirStore final : public Storage {
   }
 
   void cancel_work() const override {
+    kept_->cancel();
     hashes_.cancel();
     thumbs_.cancel();
     validator_.cancel();
     facts_.cancel();
   }
   void join_work() const override {
+    kept_->join();
     hashes_.join();
     thumbs_.join();
     validator_.join();
@@ -244,7 +249,52 @@ class LocalDirStore final : public Storage {
     throw StoreError(Errc::internal, "cannot create a unique temporary file");
   }
 
+  asio::awaitable<std::unique_ptr<UploadSink>> begin_resumable_upload(std::string name, std::uint64_t size,
+                                                                      std::string xxh3) const override {
+    if (!kept_->enabled()) co_return co_await begin_upload(std::move(name), size);
+    check_free(name, size);
+    std::string temp = resume_temp_name(claim_->node_id(), name, size, xxh3);
+    if (!kept_->take(temp)) {
+      throw StoreError(Errc::busy, name + ": an upload of the same file is in progress; try again when it ends");
+    }
+    UniqueFd fd(::openat(root_fd_.get(), temp.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644));
+    struct stat st {};
+    if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      int err = errno;
+      kept_->release(temp, KeptUploads::End::published, 0);  // not ours to remove
+      if (err == ENOSPC || err == EDQUOT) throw StoreError(Errc::no_space, name + ": no space for a temporary file");
+      errno = err;
+      throw StoreError(Errc::internal, errno_text("cannot open a kept upload"));
+    }
+    auto held = static_cast<std::uint64_t>(st.st_size);
+    if (held > size && ::ftruncate(fd.get(), 0) == 0) held = 0;  // cannot be its prefix
+    if (::lseek(fd.get(), static_cast<off_t>(held), SEEK_SET) < 0) {
+      kept_->release(temp, KeptUploads::End::drop, 0);
+      throw StoreError(Errc::internal, errno_text("cannot seek a kept upload"));
+    }
+    co_return make_local_upload(root_fd_.get(), fsync_, hashes_, validator_, facts_, name, std::move(temp),
+                                std::move(fd), ResumableTemp{&*kept_, held});
+  }
+
  private:
+  // The start-up sweep's question for each temporary: a kept upload, still in its window,
+  // of this node (shared root), or of any earlier server (exclusive root: renamed to this
+  // node's name, which a restart on another port changes)? Then it stays, handed to kept_
+  // (which removes it when the window ends).
+  bool adopt_kept(const std::string& temp, const std::string& node_id, bool shared) const {
+    std::string_view key = resume_key_of(temp);
+    if (!kept_->enabled() || key.empty()) return false;
+    std::string mine = resume_temp_name(node_id, key);
+    if (shared && temp != mine) return false;
+    struct stat st {};
+    if (::fstatat(root_fd_.get(), temp.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) return false;
+    auto written = std::chrono::system_clock::from_time_t(st.st_mtime);
+    if (written + kept_->window() <= std::chrono::system_clock::now() || st.st_size == 0) return false;
+    if (temp != mine && rename_exclusive(root_fd_.get(), temp.c_str(), mine.c_str()) != 0) return false;
+    kept_->adopt(mine, written, static_cast<std::uint64_t>(st.st_size));
+    return true;
+  }
+
   // The checksum comes from the xattr, the memory cache, or a hash on the
   // worker pool; this coroutine waits for it without holding an I/O thread.
   asio::awaitable<std::unique_ptr<LocalStoredFile>> open_file(std::string name) const {
@@ -312,6 +362,7 @@ class LocalDirStore final : public Storage {
   UniqueFd root_fd_;
   bool fsync_;
   std::optional<RootClaim> claim_;  // held for the store's life
+  mutable std::optional<KeptUploads> kept_;  // cut resumable uploads; uses root_fd_
   mutable ChecksumService hashes_;
   mutable ThumbnailService thumbs_;
   mutable ImageValidator validator_;

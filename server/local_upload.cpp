@@ -25,8 +25,12 @@ std::string errno_text(const std::string& what) { return what + ": " + std::stre
 class LocalUpload final : public UploadSink {
  public:
   LocalUpload(int root_fd, bool fsync, ChecksumService& hashes, ImageValidator& validator,
-              ImageFactsService& facts_service, std::string name, std::string temp_name, UniqueFd fd)
-      : root_fd_(root_fd),
+              ImageFactsService& facts_service, std::string name, std::string temp_name, UniqueFd fd,
+              ResumableTemp resumable)
+      : resumable_(resumable),
+        written_(resumable.held),
+        keep_if_cut_(resumable.kept != nullptr),
+        root_fd_(root_fd),
         fsync_(fsync),
         hashes_(hashes),
         validator_(validator),
@@ -38,10 +42,23 @@ class LocalUpload final : public UploadSink {
   LocalUpload& operator=(const LocalUpload&) = delete;
   ~LocalUpload() override {
     if (streaming_) streaming_->abandon();
-    if (done_) return;
     fd_.reset();
+    if (resumable_.kept) {
+      using End = KeptUploads::End;
+      resumable_.kept->release(temp_name_, done_ ? End::published : keep_if_cut_ ? End::keep : End::drop, written_);
+      return;
+    }
+    if (done_) return;
     ::unlinkat(root_fd_, temp_name_.c_str(), 0);
   }
+
+  std::uint64_t held() const override { return resumable_.held; }
+
+  asio::awaitable<proto::Xxh3Hasher> hash_held() override {
+    co_return co_await resumable_.kept->hash_prefix(fd_.get(), resumable_.held, name_);
+  }
+
+  void keep_if_cut(bool keep) override { keep_if_cut_ = keep && resumable_.kept; }
 
   asio::awaitable<void> write(std::span<const std::uint8_t> bytes) override {
     try {
@@ -106,13 +123,15 @@ class LocalUpload final : public UploadSink {
   }
 
  private:
+  ResumableTemp resumable_;  // kept: a resumable upload's (its temporary goes back there)
+  std::uint64_t written_ = 0;  // the temporary's size: the bytes held before, and those written since
+  bool keep_if_cut_ = false;   // destroyed unpublished: keep the temporary for a resume
   int root_fd_;
   bool fsync_;
   ChecksumService& hashes_;
   ImageValidator& validator_;
   ImageFactsService& facts_service_;
   std::shared_ptr<StreamingValidation> streaming_;  // decoding behind the writes, when started
-  std::uint64_t written_ = 0;
   std::optional<proto::ImageFacts> facts_;
   std::string name_;
   std::string temp_name_;
@@ -124,9 +143,9 @@ class LocalUpload final : public UploadSink {
 
 std::unique_ptr<UploadSink> make_local_upload(int root_fd, bool fsync, ChecksumService& hashes, ImageValidator& validator,
                                               ImageFactsService& facts_service, std::string name, std::string temp_name,
-                                              UniqueFd fd) {
+                                              UniqueFd fd, ResumableTemp resumable) {
   return std::make_unique<LocalUpload>(root_fd, fsync, hashes, validator, facts_service, std::move(name),
-                                       std::move(temp_name), std::move(fd));
+                                       std::move(temp_name), std::move(fd), resumable);
 }
 
 }  // namespace imgsh::server
