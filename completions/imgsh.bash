@@ -12,7 +12,7 @@
 # The option lists follow `imgsh --help`, `imgsrv --help` and `imgsrv token add --help`
 # (tests/integration/test_completions.py fails when one is missing here).
 
-_imgsh_commands="ls get mget put mput stat view lls lcd lpwd progress version help quit rm rename reget stats"
+_imgsh_commands="ls get mget put mput stat view lls lcd lpwd progress version help quit rm rename reget stats reput"
 
 _imgsh_targets() {
     local file="${XDG_STATE_HOME:-$HOME/.local/state}/imgsh/targets"
@@ -97,7 +97,7 @@ _imgsh() {
             COMPREPLY=($(command timeout 3 "${words[0]}" -q "${connection[@]}" "$target" ls -1 "$cur" 2>/dev/null))
             compopt -o filenames 2>/dev/null  # names with spaces come back escaped
             ;;
-        put|mput|lls|lcd)
+        put|mput|lls|lcd|reput)
             COMPREPLY=($(compgen -f -- "$cur"))
             ;;
         help)
@@ -116,7 +116,7 @@ _imgsrv() {
     fi
     local options="-h --help --version --root --bind --log-level --max-file-size --max-sessions --max-sessions-per-address --hello-timeout
         --inline-put-max --threads --worker-threads --header-timeout --idle-timeout --body-timeout --no-fsync --max-pixels
-        --shared-root --node-id --tls-cert --tls-key --tls-min --tokens --config --check-config --grace-period --log-format --allow-delete --metrics-listen"
+        --shared-root --node-id --tls-cert --tls-key --tls-min --tokens --config --check-config --grace-period --log-format --allow-delete --metrics-listen --resume-window"
     local token_add_options="-h --help --ro --rwd --label --tokens"
     local check_options="-h --help --root --fix"
 
@@ -126,7 +126,7 @@ _imgsrv() {
         --log-format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
         --tls-min) COMPREPLY=($(compgen -W "1.2 1.3" -- "$cur")); return ;;
         --tls-cert|--tls-key|--tokens|--config) _imgsh_files; return ;;
-        --bind|--max-file-size|--max-sessions|--max-sessions-per-address|--hello-timeout|--inline-put-max|--threads|--worker-threads|--header-timeout|--idle-timeout|--body-timeout|--grace-period|--max-pixels)
+        --bind|--max-file-size|--max-sessions|--max-sessions-per-address|--hello-timeout|--inline-put-max|--threads|--worker-threads|--header-timeout|--idle-timeout|--body-timeout|--grace-period|--max-pixels|--resume-window)
             return ;;
     esac
     [[ $split == true ]] && return

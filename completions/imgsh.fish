@@ -81,7 +81,7 @@ function __imgsh_tls_targets
     end
 end
 
-set -l __imgsh_commands ls get mget put mput stat view lls lcd lpwd progress version help quit rm rename reget stats
+set -l __imgsh_commands ls get mget put mput stat view lls lcd lpwd progress version help quit rm rename reget stats reput
 
 complete -c imgsh -f
 complete -c imgsh -s h -l help -d 'show help and exit'
@@ -104,7 +104,7 @@ complete -c imgsh -n __imgsh_needs_target -a '(__imgsh_targets)' -d 'past target
 complete -c imgsh -n __imgsh_needs_target -a '(__imgsh_tls_targets)' -d 'past target, with TLS'
 complete -c imgsh -n __imgsh_needs_command -a "$__imgsh_commands"
 complete -c imgsh -n '__imgsh_command_is get mget stat view ls list dir rm delete rename reget' -a '(__imgsh_remote_names)'
-complete -c imgsh -n '__imgsh_command_is put mput lls lcd' -F
+complete -c imgsh -n '__imgsh_command_is put mput lls lcd reput' -F
 complete -c imgsh -n '__imgsh_command_is help' -a "$__imgsh_commands"
 
 # The positionals typed so far: PORT, `token` and `add`, or `check`.
@@ -120,7 +120,7 @@ function __imgsrv_positionals
         switch $t
             case --root --bind --log-level --max-file-size --max-sessions --max-sessions-per-address --hello-timeout --inline-put-max --threads --worker-threads \
                 --header-timeout --idle-timeout --body-timeout --tls-cert --tls-key --tls-min --tokens \
-                --config --grace-period --max-pixels
+                --config --grace-period --max-pixels --resume-window
                 set skip 1
             case '-*'
             case '*'
@@ -194,3 +194,4 @@ complete -c imgsrv -n __imgsrv_needs_port -a check -d 'validate every file of a 
 complete -c imgsrv -n __imgsrv_check -l root -x -a '(__fish_complete_directories)' -d 'the store\'s directory'
 complete -c imgsrv -n __imgsrv_check -l fix -d 'refresh stale caches, remove stray temporaries'
 complete -c imgsrv -n __imgsrv_not_token -l metrics-listen -x -d 'serve Prometheus metrics on ADDR:PORT'
+complete -c imgsrv -n __imgsrv_not_token -l resume-window -x -d 'seconds an interrupted put -c upload is kept for reput'

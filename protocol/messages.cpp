@@ -85,6 +85,8 @@ struct HeaderFields {
     h["name"] = r.name;
     h["size"] = r.size;
     if (r.mtime) h["mtime"] = r.mtime;
+    if (r.resume) h["resume"] = true;
+    if (!r.xxh3.empty()) h["xxh3"] = r.xxh3;
   }
   void operator()(const Data&) const {}
   void operator()(const Bye&) const {}
@@ -130,7 +132,14 @@ Request parse_request(const nlohmann::json& header, std::uint64_t& id_out) {
   } else if (op == "get") {
     r.body = Get{need_string(header, "name"), opt_uint(header, "offset")};
   } else if (op == "put") {
-    r.body = Put{need_string(header, "name"), need_uint(header, "size"), opt_int(header, "mtime")};
+    Put put{need_string(header, "name"), need_uint(header, "size"), opt_int(header, "mtime")};
+    if (const json* resume = field(header, "resume")) {
+      if (!resume->is_boolean()) throw ProtocolError(Errc::bad_request, "field 'resume' must be true or false");
+      put.resume = resume->get<bool>();
+    }
+    if (field(header, "xxh3")) put.xxh3 = need_xxh3(header);
+    if (put.resume && put.xxh3.empty()) throw ProtocolError(Errc::bad_request, "a put with resume needs the file's xxh3");
+    r.body = std::move(put);
   } else if (op == "data") {
     r.body = Data{};
   } else if (op == "bye") {
@@ -187,6 +196,18 @@ FileInfo file_info_from_json(const nlohmann::json& j) {
 
 nlohmann::json ok_reply(std::uint64_t id) { return {{"id", id}, {"status", "ok"}}; }
 nlohmann::json continue_reply(std::uint64_t id) { return {{"id", id}, {"status", "continue"}}; }
+nlohmann::json continue_reply(std::uint64_t id, std::uint64_t offset) {
+  return {{"id", id}, {"status", "continue"}, {"offset", offset}};
+}
+
+std::uint64_t continue_offset(const Reply& reply, std::uint64_t size) {
+  const json* offset = field(reply.fields, "offset");
+  if (!offset) return 0;
+  if (!offset->is_number_unsigned() || offset->get<std::uint64_t>() > size) {
+    throw ProtocolError(Errc::bad_frame, "the continue's offset is not a byte count within the file");
+  }
+  return offset->get<std::uint64_t>();
+}
 
 nlohmann::json error_reply(std::uint64_t id, Errc code, std::string_view message) {
   return {{"id", id}, {"status", "error"}, {"code", to_string(code)}, {"message", message}};

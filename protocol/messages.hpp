@@ -40,6 +40,10 @@ struct Put {
   std::string name;
   std::uint64_t size = 0;
   std::int64_t mtime = 0;  // put -p: the stored file's modification time (Unix seconds); 0: the time of the upload
+  // put -c / reput (announced puts only): `xxh3` is the whole file's checksum; the server
+  // continues a kept upload of the same name, size and xxh3 and says from where (continue_offset).
+  bool resume = false;
+  std::string xxh3 = {};
 };
 struct Data {};
 struct Bye {};
@@ -127,6 +131,11 @@ struct Reply {
 
 nlohmann::json ok_reply(std::uint64_t id);
 nlohmann::json continue_reply(std::uint64_t id);
+// The continue of a put that asked to resume: `offset` bytes are already held.
+nlohmann::json continue_reply(std::uint64_t id, std::uint64_t offset);
+// Those bytes, as the client reads them: 0 when the reply has no offset (an older
+// server, which ignores resume); bad_frame when it is malformed or past `size`.
+std::uint64_t continue_offset(const Reply& reply, std::uint64_t size);
 nlohmann::json error_reply(std::uint64_t id, Errc code, std::string_view message);
 Reply parse_reply(const nlohmann::json& header);  // throws ProtocolError(bad_frame)
 

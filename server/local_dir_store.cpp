@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <optional>
@@ -20,6 +21,7 @@
 #include "server/file_sender.hpp"
 #include "server/header_gate.hpp"
 #include "server/image_validation.hpp"
+#include "server/local_upload.hpp"
 #include "server/open_file_cache.hpp"
 #include "server/regular_file.hpp"
 #include "server/root_claim.hpp"
@@ -76,106 +78,6 @@ class LocalStoredFile final : public StoredFile {
   std::shared_ptr<const OpenFile> file_;
 };
 
-// Bytes go into a hidden temporary in the root; publish renames it to its
-// name with RENAME_NOREPLACE. Destroyed unpublished, it unlinks the temporary.
-class LocalUpload final : public UploadSink {
- public:
-  LocalUpload(int root_fd, bool fsync, ChecksumService& hashes, ImageValidator& validator,
-              ImageFactsService& facts_service, std::string name, std::string temp_name, UniqueFd fd)
-      : root_fd_(root_fd),
-        fsync_(fsync),
-        hashes_(hashes),
-        validator_(validator),
-        facts_service_(facts_service),
-        name_(std::move(name)),
-        temp_name_(std::move(temp_name)),
-        fd_(std::move(fd)) {}
-  LocalUpload(const LocalUpload&) = delete;
-  LocalUpload& operator=(const LocalUpload&) = delete;
-  ~LocalUpload() override {
-    if (streaming_) streaming_->abandon();
-    if (done_) return;
-    fd_.reset();
-    ::unlinkat(root_fd_, temp_name_.c_str(), 0);
-  }
-
-  asio::awaitable<void> write(std::span<const std::uint8_t> bytes) override {
-    try {
-      proto::write_all(fd_.get(), bytes);
-      written_ += bytes.size();
-      if (streaming_) streaming_->grew(written_);
-    } catch (const std::system_error& e) {
-      if (e.code().value() == ENOSPC || e.code().value() == EDQUOT) {
-        throw StoreError(Errc::no_space, name_ + ": the server's disk is full");
-      }
-      throw StoreError(Errc::internal, name_ + ": " + e.what());
-    }
-    co_return;
-  }
-
-  void validate_while_writing(const proto::ImageLimits& limits, std::chrono::steady_clock::duration stall_limit) override {
-    streaming_ = validator_.check_while_written(fd_.get(), name_, limits, stall_limit);
-  }
-
-  asio::awaitable<proto::ImageFacts> validate(const proto::ImageLimits& limits) override {
-    proto::ImageCheck check;
-    if (streaming_) {
-      streaming_->complete();
-      check = co_await streaming_->verdict();
-    } else {
-      check = co_await validator_.check(fd_.get(), name_, limits);
-    }
-    if (check.problem) throw StoreError(check.problem->code, check.problem->message);
-    facts_ = check.facts;
-    co_return check.facts;
-  }
-
-  asio::awaitable<proto::FileInfo> publish(std::string xxh3, std::int64_t mtime) override {
-    if (mtime != 0) {
-      struct timespec times[2] = {{0, UTIME_NOW}, {static_cast<time_t>(mtime), 0}};
-      if (::futimens(fd_.get(), times) != 0) throw StoreError(Errc::internal, errno_text(name_ + ": futimens"));
-    }
-    struct stat st {};
-    if (::fstat(fd_.get(), &st) != 0) throw StoreError(Errc::internal, errno_text(name_ + ": fstat"));
-    if (fsync_ && ::fsync(fd_.get()) != 0) {
-      throw StoreError((errno == ENOSPC || errno == EDQUOT) ? Errc::no_space : Errc::internal, errno_text(name_ + ": fsync"));
-    }
-    // Fails with EEXIST if the name appeared meanwhile: of two racing
-    // uploads exactly one wins (exclusive_rename.hpp).
-    if (int err = rename_exclusive(root_fd_, temp_name_.c_str(), name_.c_str()); err != 0) {
-      if (err == EEXIST) throw StoreError(Errc::exists, name_ + ": already exists on the server");
-      errno = err;
-      throw StoreError(Errc::internal, errno_text(name_ + ": cannot publish"));
-    }
-    done_ = true;
-    // Recorded once published (the rename moved ctime), so a get of the new file never hashes it.
-    if (!xxh3.empty()) hashes_.remember(fd_.get(), xxh3);
-    // What validate() found goes into the facts cache, keyed by the published file as it
-    // is now (the rename and the checksum xattr moved its ctime), so the first listing
-    // after the put does not read the file again.
-    if (struct stat now {}; facts_ && ::fstat(fd_.get(), &now) == 0) facts_service_.remember(file_key(now), facts_);
-    fd_.reset();
-    if (fsync_) ::fsync(root_fd_);
-    proto::FileInfo info = info_from_stat(name_, st);
-    info.xxh3 = std::move(xxh3);
-    co_return info;
-  }
-
- private:
-  int root_fd_;
-  bool fsync_;
-  ChecksumService& hashes_;
-  ImageValidator& validator_;
-  ImageFactsService& facts_service_;
-  std::shared_ptr<StreamingValidation> streaming_;  // decoding behind the writes, when started
-  std::uint64_t written_ = 0;
-  std::optional<proto::ImageFacts> facts_;
-  std::string name_;
-  std::string temp_name_;
-  UniqueFd fd_;
-  bool done_ = false;
-};
-
 // Listed entries wait for their image facts in chunks of at most this many.
 constexpr std::size_t kFactsChunk = 256;
 
@@ -188,12 +90,14 @@ class LocalDirStore final : public Storage {
         facts_(options.facts), open_files_(!options.shared) {
     root_fd_.reset(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!root_fd_) throw std::runtime_error(errno_text("cannot open root " + root_.string()));
+    kept_.emplace(root_fd_.get(), options.resume);
   }
 
-  // Claims the root (root_claim.hpp), then sweeps what no live server owns.
+  // Claims the root (root_claim.hpp), then sweeps what no live server owns; this
+  // node's kept uploads (upload_resume.hpp) stay while their window lasts.
   int claim_and_sweep(bool shared, const std::string& node_id) {
     claim_.emplace(root_fd_.get(), root_.string(), shared, node_id);
-    return claim_->sweep(root_fd_.get());
+    return claim_->sweep(root_fd_.get(), [&](const std::string& temp) { return adopt_kept(temp, node_id, shared); });
   }
 
   asio::awaitable<bool> list(std::string prefix, std::uint64_t limit, const ListingSink& sink) const override {
@@ -320,12 +224,14 @@ class LocalDirStore final : public Storage {
   }
 
   void cancel_work() const override {
+    kept_->cancel();
     hashes_.cancel();
     thumbs_.cancel();
     validator_.cancel();
     facts_.cancel();
   }
   void join_work() const override {
+    kept_->join();
     hashes_.join();
     thumbs_.join();
     validator_.join();
@@ -342,7 +248,7 @@ class LocalDirStore final : public Storage {
     for (int attempt = 0; attempt < 8; ++attempt) {
       std::string temp = std::string(kTempPrefix) + claim_->node_id() + "." + random_suffix();
       int fd = ::openat(root_fd_.get(), temp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-      if (fd >= 0) co_return std::make_unique<LocalUpload>(root_fd_.get(), fsync_, hashes_, validator_, facts_, name, std::move(temp), UniqueFd(fd));
+      if (fd >= 0) co_return make_local_upload(root_fd_.get(), fsync_, hashes_, validator_, facts_, name, std::move(temp), UniqueFd(fd));
       if (errno != EEXIST) {
         if (errno == ENOSPC || errno == EDQUOT) throw StoreError(Errc::no_space, name + ": no space for a temporary file");
         throw StoreError(Errc::internal, errno_text("cannot create a temporary file"));
@@ -351,7 +257,52 @@ class LocalDirStore final : public Storage {
     throw StoreError(Errc::internal, "cannot create a unique temporary file");
   }
 
+  asio::awaitable<std::unique_ptr<UploadSink>> begin_resumable_upload(std::string name, std::uint64_t size,
+                                                                      std::string xxh3) const override {
+    if (!kept_->enabled()) co_return co_await begin_upload(std::move(name), size);
+    check_free(name, size);
+    std::string temp = resume_temp_name(claim_->node_id(), name, size, xxh3);
+    if (!kept_->take(temp)) {
+      throw StoreError(Errc::busy, name + ": an upload of the same file is in progress; try again when it ends");
+    }
+    UniqueFd fd(::openat(root_fd_.get(), temp.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644));
+    struct stat st {};
+    if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      int err = errno;
+      kept_->release(temp, KeptUploads::End::published, 0);  // not ours to remove
+      if (err == ENOSPC || err == EDQUOT) throw StoreError(Errc::no_space, name + ": no space for a temporary file");
+      errno = err;
+      throw StoreError(Errc::internal, errno_text("cannot open a kept upload"));
+    }
+    auto held = static_cast<std::uint64_t>(st.st_size);
+    if (held > size && ::ftruncate(fd.get(), 0) == 0) held = 0;  // cannot be its prefix
+    if (::lseek(fd.get(), static_cast<off_t>(held), SEEK_SET) < 0) {
+      kept_->release(temp, KeptUploads::End::drop, 0);
+      throw StoreError(Errc::internal, errno_text("cannot seek a kept upload"));
+    }
+    co_return make_local_upload(root_fd_.get(), fsync_, hashes_, validator_, facts_, name, std::move(temp),
+                                std::move(fd), ResumableTemp{&*kept_, held});
+  }
+
  private:
+  // The start-up sweep's question for each temporary: a kept upload, still in its window,
+  // of this node (shared root), or of any earlier server (exclusive root: renamed to this
+  // node's name, which a restart on another port changes)? Then it stays, handed to kept_
+  // (which removes it when the window ends).
+  bool adopt_kept(const std::string& temp, const std::string& node_id, bool shared) const {
+    std::string_view key = resume_key_of(temp);
+    if (!kept_->enabled() || key.empty()) return false;
+    std::string mine = resume_temp_name(node_id, key);
+    if (shared && temp != mine) return false;
+    struct stat st {};
+    if (::fstatat(root_fd_.get(), temp.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) return false;
+    auto written = std::chrono::system_clock::from_time_t(st.st_mtime);
+    if (written + kept_->window() <= std::chrono::system_clock::now() || st.st_size == 0) return false;
+    if (temp != mine && rename_exclusive(root_fd_.get(), temp.c_str(), mine.c_str()) != 0) return false;
+    kept_->adopt(mine, written, static_cast<std::uint64_t>(st.st_size));
+    return true;
+  }
+
   // The checksum comes from the xattr, the memory cache, or a hash on the
   // worker pool; this coroutine waits for it without holding an I/O thread.
   asio::awaitable<std::unique_ptr<LocalStoredFile>> open_file(std::string name) const {
@@ -419,6 +370,7 @@ class LocalDirStore final : public Storage {
   UniqueFd root_fd_;
   bool fsync_;
   std::optional<RootClaim> claim_;  // held for the store's life
+  mutable std::optional<KeptUploads> kept_;  // cut resumable uploads; uses root_fd_
   mutable ChecksumService hashes_;
   mutable ThumbnailService thumbs_;
   mutable ImageValidator validator_;

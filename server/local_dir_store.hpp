@@ -11,6 +11,7 @@
 #include "server/image_facts_service.hpp"
 #include "server/storage.hpp"
 #include "server/thumbnail_service.hpp"
+#include "server/upload_resume.hpp"
 
 namespace imgsh::server {
 
@@ -27,6 +28,7 @@ struct LocalStoreOptions {
   ChecksumOptions checksums{};  // the pool that hashes files placed by hand, the memory cache
   ThumbnailOptions thumbnails{};  // the pool that makes thumbnails, their memory cache
   FactsOptions facts{};         // the pool that reads image headers for stat and list, their cache
+  ResumeOptions resume{};       // cut put -c uploads kept for a resume (upload_resume.hpp)
 };
 
 struct OpenedLocalStore {

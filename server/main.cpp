@@ -144,6 +144,10 @@ int main(int argc, char** argv) {
   app.add_option("--metrics-listen", options.metrics_listen,
                  "serve the counters as Prometheus text (GET /metrics, plain HTTP) on ADDR:PORT, e.g. 127.0.0.1:9100")
       ->type_name("ADDR:PORT");
+  app.add_option("--resume-window", options.resume_window,
+                 "seconds an interrupted put -c upload is kept for reput (0: none kept)")
+      ->type_name("SECONDS")
+      ->capture_default_str();
   TokenAddCommand token_add(app);
   imgsh::server::TokenListCommand token_list(token_add.group());
   imgsh::server::TokenRevokeCommand token_revoke(token_add.group());
@@ -223,6 +227,7 @@ int main(int argc, char** argv) {
     std::string node_id = options.node_id.empty() ? imgsh::server::default_node_id(ep.port()) : options.node_id;
     imgsh::server::LocalStoreOptions store_options{options.root, options.fsync, options.shared_root, node_id, whole_file_work};
     store_options.thumbnails.limits.max_pixels = options.max_pixels;  // one pixel limit for puts and thumbnails
+    store_options.resume.window = std::chrono::seconds(options.resume_window);
     opened = imgsh::server::open_local_store(store_options);
     // Before the listening line: a reader that waits for it sees what start-up did.
     if (opened.stale_removed > 0) {

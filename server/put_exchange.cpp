@@ -89,30 +89,43 @@ class PutExchange {
       throw ProtocolError(Errc::bad_request, "put body_len must be 0 (announced) or equal to size");
     }
     check_put_policy(req_, ctx_.server.options);
-    const Storage& store = ctx_.server.store;
-    // The store's own work (statvfs, the temporary, publish's fsync and rename) is the
-    // server's time, not the client's stall: the request deadline is held over it.
-    if (ctx_.body_len == 0) {
-      {
-        WatchdogHold hold(ctx_.watchdog);
-        co_await store.check_upload(req_.name, req_.size);
-      }
-      co_await accept_announcement();
+    if (req_.resume && ctx_.body_len != 0) {
+      throw ProtocolError(Errc::bad_request, "a put with resume is announced: its body_len must be 0");
     }
+    const Storage& store = ctx_.server.store;
+    // The store's own work (statvfs, the temporary, re-hashing what a cut upload left,
+    // publish's fsync and rename) is the server's time, not the client's stall: the
+    // request deadline is held over it.
     std::unique_ptr<UploadSink> upload;
-    {
+    std::uint64_t held = 0;
+    if (req_.resume) {
+      // put -c: what a cut upload of this name, size and content left goes on from its
+      // end; its bytes are hashed first, so the whole file's checksum can be verified.
+      WatchdogHold hold(ctx_.watchdog);
+      upload = co_await store.begin_resumable_upload(req_.name, req_.size, req_.xxh3);
+      held = upload->held();
+      whole_ = co_await upload->hash_held();
+      content_checked_ = held > 0;  // its first bytes passed when they came; validate() decodes them all
+    } else if (ctx_.body_len == 0) {
+      WatchdogHold hold(ctx_.watchdog);
+      co_await store.check_upload(req_.name, req_.size);
+    }
+    if (ctx_.body_len == 0) co_await accept_announcement(held);
+    if (!upload) {
       WatchdogHold hold(ctx_.watchdog);
       upload = co_await store.begin_upload(req_.name, req_.size);
     }
-    if (req_.size >= kValidateWhileStreamingFrom) upload->validate_while_writing(limits(), stall_limit());
+    if (held == 0 && req_.size >= kValidateWhileStreamingFrom) upload->validate_while_writing(limits(), stall_limit());
     std::string received = co_await receive_body(*upload);
     std::string sent = co_await read_trailer(ctx_.reader, ctx_.id);
     trailer_due_ = false;
+    upload->keep_if_cut(false);  // all arrived: whatever fails now is no cut
     if (sent != received) {
       throw ProtocolError(Errc::checksum_mismatch, req_.name + ": the bytes received (xxh3 " + received +
                                                        ") differ from the bytes sent (xxh3 " + sent +
                                                        "); nothing stored");
     }
+    if (req_.resume) check_whole_file();
     if (!content_checked_) check_content();
     proto::ImageFacts facts = co_await validate(*upload);
     // facts: what a facts cache keeps at publish (issue 13, item 2), keyed like the checksum.
@@ -120,38 +133,59 @@ class PutExchange {
     proto::FileInfo info;
     {
       WatchdogHold hold(ctx_.watchdog);
-      info = co_await upload->publish(received, req_.mtime);
+      info = co_await upload->publish(req_.resume ? req_.xxh3 : received, req_.mtime);
     }
-    Outcome outcome = succeeded(proto::file_info_reply(ctx_.id, info), "stored " + std::to_string(info.size) + " bytes");
-    outcome.bytes = info.size;
+    std::string message = "stored " + std::to_string(info.size) + " bytes";
+    if (req_.resume) message += ", " + std::to_string(info.size - held) + " received, resumed at offset " + std::to_string(held);
+    Outcome outcome = succeeded(proto::file_info_reply(ctx_.id, info), message);
+    outcome.bytes = info.size - held;
     co_return outcome;
   }
 
-  // "continue", then the next frame must be the announced body.
-  asio::awaitable<void> accept_announcement() {
-    co_await proto::write_frame(ctx_.stream, proto::continue_reply(ctx_.id));
+  // A resumed put: the held bytes and the rest together must be the file announced.
+  void check_whole_file() {
+    std::string whole = whole_.hex();
+    if (whole == req_.xxh3) return;
+    throw ProtocolError(Errc::checksum_mismatch, req_.name + ": the whole file (xxh3 " + whole +
+                                                     ") differs from the file announced (xxh3 " + req_.xxh3 +
+                                                     "); nothing stored, and nothing kept");
+  }
+
+  // "continue" (from `held` bytes on, for a put that asked to resume), then the next
+  // frame must be the announced body: the rest of the file.
+  asio::awaitable<void> accept_announcement(std::uint64_t held) {
+    // An lvalue: g++ 12 can destroy a temporary in a co_await expression twice.
+    nlohmann::json reply = req_.resume ? proto::continue_reply(ctx_.id, held) : proto::continue_reply(ctx_.id);
+    co_await proto::write_frame(ctx_.stream, reply);
     proto::FrameHead data = co_await ctx_.reader.read_header();
     throw_if_cancel(data);
-    if (!expected_frame<proto::Data>(data, ctx_.id, req_.size)) {
+    if (!expected_frame<proto::Data>(data, ctx_.id, req_.size - held)) {
       throw OutOfStep(Errc::bad_request, "expected the data frame of put " + std::to_string(ctx_.id) + " with " +
-                                             std::to_string(req_.size) + " bytes");
+                                             std::to_string(req_.size - held) + " bytes");
     }
     trailer_due_ = true;
   }
 
   // Streams the body into `upload`, checking the first bytes against the
   // name's kind as soon as they are in; returns the body's xxh3.
+  // A refusal on the way (not an image, no space) keeps nothing for a resume; a cut does.
   asio::awaitable<std::string> receive_body(UploadSink& upload) {
     proto::Xxh3Hasher hasher;
-    while (true) {
-      auto piece = co_await ctx_.reader.read_body_some();
-      if (piece.empty()) break;
-      if (!content_checked_) {
-        sniff_.add(piece);
-        if (sniff_.full()) check_content();
+    try {
+      while (true) {
+        auto piece = co_await ctx_.reader.read_body_some();
+        if (piece.empty()) break;
+        if (!content_checked_) {
+          sniff_.add(piece);
+          if (sniff_.full()) check_content();
+        }
+        co_await upload.write(piece);
+        hasher.update(piece);
+        if (req_.resume) whole_.update(piece);
       }
-      co_await upload.write(piece);
-      hasher.update(piece);
+    } catch (const ProtocolError&) {
+      upload.keep_if_cut(false);
+      throw;
     }
     co_return hasher.hex();
   }
@@ -188,6 +222,7 @@ class PutExchange {
   bool trailer_due_;  // a body has started whose checksum trailer is not read yet
   proto::SniffBuffer sniff_;
   bool content_checked_ = false;
+  proto::Xxh3Hasher whole_;  // a put with resume: the held bytes and the rest, for the whole file's checksum
 };
 
 }  // namespace

@@ -87,7 +87,7 @@ RootClaim::RootClaim(int root_fd, const std::string& root_text, bool shared, std
   }
 }
 
-int RootClaim::sweep(int root_fd) const {
+int RootClaim::sweep(int root_fd, const std::function<bool(const std::string& temp)>& keep) const {
   std::vector<std::string> temps;
   for_each_root_entry(root_fd, [&](std::string_view name) {
     if (name.starts_with(kTempPrefix)) temps.emplace_back(name);
@@ -114,6 +114,7 @@ int RootClaim::sweep(int root_fd) const {
   };
   int removed = 0;
   for (const auto& temp : temps) {
+    if (keep && keep(temp)) continue;
     if (owner_dead(temp_owner(temp)) && ::unlinkat(root_fd, temp.c_str(), 0) == 0) ++removed;
   }
   return removed;

@@ -8,6 +8,7 @@
 //              beside shared ones) and LOCK_EX on a lock file of this node.
 // Temporaries are named `.imgsrv-tmp.<node>.<random>`; a node's temporaries
 // may only be removed while its node lock is free (the node is dead).
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -30,8 +31,9 @@ class RootClaim {
   // a live node with the same id.
   RootClaim(int root_fd, const std::string& root_text, bool shared, std::string node_id);
   const std::string& node_id() const { return node_id_; }
-  // Removes the temporaries no live server owns; returns how many.
-  int sweep(int root_fd) const;
+  // Removes the temporaries no live server owns, but those `keep` (if given)
+  // returns true for; returns how many.
+  int sweep(int root_fd, const std::function<bool(const std::string& temp)>& keep = {}) const;
 
  private:
   bool shared_;

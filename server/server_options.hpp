@@ -41,6 +41,7 @@ struct ServerOptions {
   std::uint64_t max_pixels = proto::ImageLimits{}.max_pixels;
   bool allow_delete = false;       // without tokens: every client may delete and rename (rwd)
   std::string metrics_listen;      // ADDR:PORT of the Prometheus endpoint; empty: none
+  std::uint64_t resume_window = 600;  // seconds a cut put -c upload is kept for reput (0: none kept)
 };
 
 }  // namespace imgsh::server

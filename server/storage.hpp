@@ -17,6 +17,7 @@
 
 #include <asio/awaitable.hpp>
 
+#include "protocol/checksum.hpp"
 #include "protocol/error_code.hpp"
 #include "protocol/image_thumbnail.hpp"
 #include "protocol/image_check.hpp"
@@ -69,6 +70,14 @@ class UploadSink {
   // exists. `xxh3` is the verified checksum of the bytes, kept with the file.
   // `mtime` (put -p; 0: none) becomes the file's modification time before it appears.
   virtual asio::awaitable<proto::FileInfo> publish(std::string xxh3, std::int64_t mtime) = 0;
+  // A resumable upload (Storage::begin_resumable_upload): the bytes already held from
+  // an earlier, cut upload of the same name, size and content; writes go on after them.
+  virtual std::uint64_t held() const { return 0; }
+  // The XXH3 state over the held bytes, hashed off the I/O threads (busy, internal).
+  virtual asio::awaitable<proto::Xxh3Hasher> hash_held() { co_return proto::Xxh3Hasher{}; }
+  // A resumable upload destroyed unpublished keeps its bytes for the resume window
+  // unless told here not to (a refusal: wrong content, no space).
+  virtual void keep_if_cut(bool keep) { (void)keep; }
 };
 
 class Storage {
@@ -90,6 +99,14 @@ class Storage {
   virtual asio::awaitable<void> check_upload(std::string name, std::uint64_t size) const = 0;
   // check_upload, then the sink the bytes go into.
   virtual asio::awaitable<std::unique_ptr<UploadSink>> begin_upload(std::string name, std::uint64_t size) const = 0;
+  // put -c / reput: begin_upload, continuing what a cut upload of the same name, size
+  // and whole-file `xxh3` left (UploadSink::held); busy while another upload holds it.
+  // A store that keeps nothing begins afresh.
+  virtual asio::awaitable<std::unique_ptr<UploadSink>> begin_resumable_upload(std::string name, std::uint64_t size,
+                                                                              std::string xxh3) const {
+    (void)xxh3;
+    co_return co_await begin_upload(std::move(name), size);
+  }
   // Removes a stored file (not_found; invalid_name for hidden names, so no
   // temporary or lock can be named). A get already sending it completes with
   // the old content.

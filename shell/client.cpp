@@ -187,10 +187,11 @@ asio::awaitable<std::uint64_t> Client::send_inline_put(const std::string& name, 
 }
 
 asio::awaitable<proto::Reply> Client::send_body_then_reply(const std::string& head, std::uint64_t id, int in_fd,
-                                                           std::uint64_t size, const ProgressFn& progress) {
+                                                           std::uint64_t size, const ProgressFn& progress,
+                                                           std::uint64_t from) {
   bool body_incomplete = false;
   try {
-    co_await send_put_frames(head, id, in_fd, size, progress);
+    co_await send_put_frames(head, id, in_fd, size, progress, from);
   } catch (const proto::ProtocolError&) {
     throw LocalIoError("the local file changed size while it was being sent");
   } catch (const asio::system_error& e) {
@@ -225,14 +226,14 @@ std::size_t Client::read_local(int in_fd, std::uint64_t offset, std::uint64_t wa
 // checksum trailer, hashed as they are read so the file is read once; a small file
 // leaves in one write, head, body and trailer together.
 asio::awaitable<void> Client::send_put_frames(const std::string& head, std::uint64_t id, int in_fd, std::uint64_t size,
-                                              const ProgressFn& progress) {
+                                              const ProgressFn& progress, std::uint64_t from) {
   auto& stream = conn_.stream();
   std::string_view unsent_head = head;
   if (send_buffer_.empty()) send_buffer_.resize(kSendBufferSize);
   proto::Xxh3Hasher hasher;
   std::uint64_t done = 0;
   while (true) {
-    std::size_t n = done < size ? read_local(in_fd, done, size - done) : 0;
+    std::size_t n = done < size ? read_local(in_fd, from + done, size - done) : 0;
     hasher.update({send_buffer_.data(), n});
     done += n;
     std::string trailer;
@@ -245,7 +246,7 @@ asio::awaitable<void> Client::send_put_frames(const std::string& head, std::uint
                                               asio::buffer(trailer)};
     co_await asio::async_write(stream, buffers, asio::use_awaitable);
     unsent_head = {};
-    if (progress && n > 0) progress(done);
+    if (progress && n > 0) progress(from + done);
     if (done == size) co_return;
   }
 }

@@ -122,6 +122,11 @@ class Client {
   // `mtime` (put -p; 0: none): the stored file's modification time.
   proto::FileInfo put(const std::string& name, int in_fd, std::uint64_t size, const ProgressFn& progress = {},
                       std::int64_t mtime = 0);
+  // put -c / reput (client_resume_put.cpp): announced with the whole file's `xxh3`, so
+  // the server continues an upload of the same name, size and content that was cut;
+  // only the bytes after those it holds travel. `resumed_at` gets their count (0: all sent).
+  proto::FileInfo resume_put(const std::string& name, int in_fd, std::uint64_t size, const std::string& xxh3,
+                             std::uint64_t& resumed_at, const ProgressFn& progress = {}, std::int64_t mtime = 0);
   void bye();
   // A thumbnail of `name` (the thumb op, thumb_fetch.cpp): longer side at most `edge`.
   // A body over kMaxThumbBody is refused unread (the connection is dropped).
@@ -152,10 +157,15 @@ class Client {
   asio::awaitable<proto::FileInfo> put_exchange(const std::string& name, int in_fd, std::uint64_t size,
                                                 const ProgressFn& progress, std::int64_t mtime = 0);
   asio::awaitable<std::uint64_t> send_inline_put(const std::string& name, int in_fd, std::uint64_t size);
+  // `size` bytes of in_fd from offset `from` (a resumed put: the rest), progress counted from `from`.
   asio::awaitable<proto::Reply> send_body_then_reply(const std::string& head, std::uint64_t id, int in_fd,
-                                                     std::uint64_t size, const ProgressFn& progress);
+                                                     std::uint64_t size, const ProgressFn& progress,
+                                                     std::uint64_t from = 0);
   asio::awaitable<void> send_put_frames(const std::string& head, std::uint64_t id, int in_fd, std::uint64_t size,
-                                        const ProgressFn& progress);
+                                        const ProgressFn& progress, std::uint64_t from = 0);
+  asio::awaitable<proto::FileInfo> resume_put_exchange(const std::string& name, int in_fd, std::uint64_t size,
+                                                       const std::string& xxh3, std::uint64_t& resumed_at,
+                                                       const ProgressFn& progress, std::int64_t mtime);
   std::size_t read_local(int in_fd, std::uint64_t offset, std::uint64_t want);
   bool receive_listing(const std::string& prefix, std::uint64_t limit, const ListEntryFn& on_entry,
                        bool whole_under_deadline);

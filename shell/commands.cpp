@@ -42,6 +42,7 @@ const OptionTable kGetOptions = {
 const OptionTable kPutOptions = {
     {'n', "", false, "skip a file already stored with the same content (xxh3)"},
     {'p', "", false, "the stored file keeps the local file's modification time"},
+    {'c', "", false, "continue an upload the server kept from before (as reput)"},
 };
 const OptionTable kMputOptions = {
     {'n', "", false, "skip a file already stored with the same content (xxh3)"},
@@ -49,6 +50,9 @@ const OptionTable kMputOptions = {
 const OptionTable kNoOptions = {};
 const OptionTable kRegetOptions = {
     {'p', "", false, "keep the remote file's modification time"},
+};
+const OptionTable kReputOptions = {
+    {'p', "", false, "the stored file keeps the local file's modification time"},
 };
 
 // The command's words past its options; run_command checked them already.
@@ -197,11 +201,22 @@ bool cmd_put(ShellContext& ctx, const std::vector<std::string>& words) {
       std::cerr << "imgsh: put -p takes one file, not a PATTERN\n";
       return false;
     }
+    if (flags.resume) {
+      std::cerr << "imgsh: put -c takes one file, not a PATTERN\n";
+      return false;
+    }
     return put_files(ctx, {args[0]}, flags);
   }
   std::string path = args[0] == "-" ? args[0] : expand_tilde(args[0]);
   std::string name = args.size() > 1 ? args[1] : std::filesystem::path(path).filename().string();
   return put_file(ctx, path, name, flags);
+}
+
+// reput LOCAL [REMOTE]: put -c.
+bool cmd_reput(ShellContext& ctx, const std::vector<std::string>& words) {
+  std::vector<std::string> as_put = words;
+  as_put.insert(as_put.begin(), "-c");
+  return cmd_put(ctx, as_put);
 }
 
 bool cmd_mput(ShellContext& ctx, const std::vector<std::string>& words) {
@@ -237,11 +252,17 @@ const std::vector<Command>& command_table() {
        ".NAME.XXH3.imgsh-partial beside LOCAL; reget asks for the rest, checks the whole file's xxh3, then saves it "
        "(a partial kept for other content is removed and the download starts over)",
        cmd_reget, Completion::local, &kRegetOptions},
-      {"put", {}, Completion::local, 1, 2, "put [-np] LOCAL [REMOTE]",
+      {"put", {}, Completion::local, 1, 2, "put [-npc] LOCAL [REMOTE]",
        "upload LOCAL (a .jpg, .jpeg or .png image; a glob uploads every match; - reads stdin, spooled to a temporary "
        "file first, in a one-shot command); -n skips a stored file with the same content; -p the stored file keeps "
-       "LOCAL's modification time",
+       "LOCAL's modification time; -c continues an upload the server kept from before (as reput)",
        cmd_put, Completion::none, &kPutOptions},
+      {"reput", {}, Completion::local, 1, 2, "reput [-p] LOCAL [REMOTE]",
+       "continue an upload that failed or was cancelled: the server keeps what arrived of a put -c or reput for "
+       "its resume window (default 10 minutes); reput sends the file's xxh3, the server says how much it holds of "
+       "that same name, size and content, only the rest is sent, and the whole file's xxh3 is checked before the "
+       "name appears (nothing kept: all is sent)",
+       cmd_reput, Completion::none, &kReputOptions},
       {"mput", {}, Completion::local, 1, kMany, "mput [-n] PATTERN...",
        "upload every local file the patterns match (-n as for put)", cmd_mput, std::nullopt, &kMputOptions},
       {"stat", {}, Completion::remote, 1, 1, "stat NAME|PATTERN",

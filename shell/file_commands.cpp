@@ -13,6 +13,7 @@
 #include "shell/progress_bar.hpp"
 #include "shell/remote_op.hpp"
 #include "shell/resume_get.hpp"
+#include "shell/resume_put.hpp"
 #include "shell/same_content.hpp"
 #include "shell/shell_quote.hpp"
 #include "shell/stdin_spool.hpp"
@@ -110,6 +111,7 @@ bool put_file(ShellContext& ctx, const std::string& path, const std::string& nam
     if (flags.skip_same && remote_has_local_content(ctx.client, source, name)) {
       return std::string("already there: the stored file has the same content (xxh3)");
     }
+    if (flags.resume) return resume_put(ctx, src, name, flags);
     auto start = std::chrono::steady_clock::now();
     ProgressBar bar(name, src.size, ctx.progress);
     auto info = hint_on_exists("put LOCAL NEWNAME stores it under another name", [&] {
