@@ -17,15 +17,15 @@ import json
 import random
 import socket
 import struct
-import threading
 import time
 import unittest
 
 from checks import IntegrationTest
+from fake_server import FakeServer
 from files import read_bytes
 from images import make_png_bytes
 from raw_sockets import recv_exact
-from wire import HOST, MIB, ConnectionClosed, RawClient, frame, prefix
+from wire import MIB, ConnectionClosed, RawClient, frame, prefix
 
 HELLO = {"op": "hello", "id": 1, "version": 1, "client": "hostile"}
 
@@ -274,62 +274,20 @@ class HostileInputTableTest(IntegrationTest):
 # a hostile fake server: answers hello properly, then list with whatever the test says
 
 
-class FakeServer:
-    HELLO_LIMITS = {"max_file_size": 0, "inline_put_max": MIB, "max_header": 65536}
-
+class ListAnswerer(FakeServer):
     def __init__(self, list_header, list_body, lifetime=20.0):
         """list_header: a dict (merged into {"id": N, "status": "ok"}) or raw bytes (then
         sent as the header as is); list_body: bytes."""
+        super().__init__(lifetime=lifetime, conn_timeout=5)
         self.list_header = list_header
         self.list_body = list_body
-        self.lifetime = lifetime
         self.ops = []
-        self.errors = []
-        self._stop = threading.Event()
-        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._listener.bind((HOST, 0))
-        self._listener.listen(8)
-        self._listener.settimeout(0.2)
-        self.port = self._listener.getsockname()[1]
-        self._thread = threading.Thread(target=self._run, name="fake-imgsrv", daemon=True)
-
-    @property
-    def addr(self):
-        return "%s:%d" % (HOST, self.port)
-
-    def start(self):
-        self._thread.start()
-        return self
-
-    def stop(self):
-        self._stop.set()
-        self._thread.join(timeout=5)
-        try:
-            self._listener.close()
-        except OSError:
-            pass
 
     def _send(self, conn, header, body=b""):
         conn.sendall(frame(header, body))
 
-    def _run(self):
-        deadline = time.monotonic() + self.lifetime
-        while not self._stop.is_set() and time.monotonic() < deadline:
-            try:
-                conn, _ = self._listener.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            with conn:
-                conn.settimeout(5)
-                try:
-                    self._serve(conn)
-                except (OSError, ConnectionError, ValueError) as e:
-                    self.errors.append(repr(e))
-
-    def _serve(self, conn):
-        while not self._stop.is_set():
+    def serve(self, conn, deadline):
+        while not self.stopping(deadline):
             try:
                 prefix = recv_exact(conn, 12)
             except ConnectionError:
@@ -341,8 +299,7 @@ class FakeServer:
             op, rid = header.get("op"), header.get("id")
             self.ops.append(op)
             if op == "hello":
-                self._send(conn, {"id": rid, "status": "ok", "server": "fake/0.0",
-                                  "version": 1, "limits": self.HELLO_LIMITS})
+                conn.sendall(self.hello_reply(rid))
             elif op == "list":
                 if isinstance(self.list_header, bytes):
                     self._send(conn, self.list_header.replace(b"@ID@", str(rid).encode()),
@@ -361,7 +318,7 @@ class FakeServer:
 
 class HostileServerTest(IntegrationTest):
     def fake(self, list_header, list_body):
-        srv = FakeServer(list_header, list_body).start()
+        srv = ListAnswerer(list_header, list_body).start()
         self.on_cleanup(srv.stop)
         return srv
 

@@ -15,86 +15,50 @@ body closes the connection at once; a listing body that stops coming fails the
 import json
 import os
 import socket
-import threading
 import time
 import unittest
 
 from checks import IntegrationTest
+from fake_server import FakeServer
 from raw_sockets import read_frame
-from wire import HOST, MIB, frame
+from wire import MIB, frame
 
 ESC = "\x1b"
 TOKEN = "tok-" + "s3cr3t" * 6
 
 
-class HostileServer:
+class HostileServer(FakeServer):
     """Accepts connections on 127.0.0.1 for at most `lifetime` seconds. on_accept(conn)
     may send a greeting or return False to go silent; answer(header) returns the bytes
     to send for a request (None: say nothing, and go silent)."""
 
     def __init__(self, answer=None, on_accept=None, server_name="fake/0.0", lifetime=30.0):
+        super().__init__(lifetime=lifetime, conn_timeout=0.5, server_name=server_name)
         self.answer = answer or (lambda header: None)
         self.on_accept = on_accept
-        self.server_name = server_name
-        self.lifetime = lifetime
         self.headers = []
-        self.closed_by_client = threading.Event()
-        self._stop = threading.Event()
-        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._listener.bind((HOST, 0))
-        self._listener.listen(8)
-        self._listener.settimeout(0.2)
-        self.port = self._listener.getsockname()[1]
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    @property
-    def addr(self):
-        return "%s:%d" % (HOST, self.port)
-
-    def stop(self):
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self._listener.close()
-
-    def _run(self):
-        deadline = time.monotonic() + self.lifetime
-        while not self._stop.is_set() and time.monotonic() < deadline:
-            try:
-                conn, _ = self._listener.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            with conn:
-                conn.settimeout(0.5)
-                try:
-                    self._serve(conn, deadline)
-                except (OSError, ConnectionError, ValueError):
-                    pass
-                self.closed_by_client.set()
+        self.start()
 
     def _silent(self, conn, deadline):
         # Reads (and drops) whatever comes until the client closes or time is up.
-        while not self._stop.is_set() and time.monotonic() < deadline:
+        while not self.stopping(deadline):
             try:
                 if not conn.recv(65536):
                     return
             except socket.timeout:
                 continue
 
-    def _serve(self, conn, deadline):
+    def serve(self, conn, deadline):
         if self.on_accept is not None and self.on_accept(conn) is False:
             return self._silent(conn, deadline)
-        while not self._stop.is_set() and time.monotonic() < deadline:
+        while not self.stopping(deadline):
             try:
                 header, _ = read_frame(conn)
             except socket.timeout:
                 continue
             self.headers.append(header)
             if header.get("op") == "hello":
-                reply = frame({"id": header["id"], "status": "ok", "server": self.server_name, "version": 1,
-                               "limits": {"max_file_size": 0, "inline_put_max": MIB, "max_header": 65536}})
+                reply = self.hello_reply(header["id"])
             elif header.get("op") == "bye":
                 conn.sendall(frame({"id": header["id"], "status": "ok"}))
                 return

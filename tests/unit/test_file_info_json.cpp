@@ -10,6 +10,7 @@
 
 #include "protocol/file_info_json.hpp"
 #include "protocol/image_facts.hpp"
+#include "sample_image_facts.hpp"
 #include "protocol/messages.hpp"
 
 namespace imgsh::proto {
@@ -23,20 +24,6 @@ std::string written(const FileInfo& info) {
 }
 
 std::string documented(const FileInfo& info) { return to_json(info).dump(); }
-
-ImageFacts full_facts() {
-  ImageFacts f;
-  f.format = ImageKind::jpeg;
-  f.width = 6000;
-  f.height = 4000;
-  f.bit_depth = 8;
-  f.color = ColorModel::ycbcr;
-  f.progressive = true;
-  f.capture_time = "2026-12-03T07:50:00";
-  f.orientation = 6;
-  f.camera_model = "Canon EOS R5";
-  return f;
-}
 
 TEST(FileInfoJson, PlainEntriesSameBytesAsTheDocument) {
   const std::string xxh3 = "0123456789abcdef0123456789abcdef";
@@ -85,7 +72,7 @@ TEST(FileInfoJson, NamesNeedingEscapesSameBytesAsTheDocument) {
   for (const std::string& name : names) {
     FileInfo info{name, 10, 1};
     EXPECT_EQ(written(info), documented(info)) << name;
-    info.image = full_facts();
+    info.image = sample::camera_jpeg_facts();
     info.image->camera_model = name;  // EXIF text takes the same escaping
     EXPECT_EQ(written(info), documented(info)) << name;
   }
@@ -95,7 +82,7 @@ TEST(FileInfoJson, NamesNeedingEscapesSameBytesAsTheDocument) {
 TEST(FileInfoJson, LongEscapedStringsSameBytesAsTheDocument) {
   FileInfo info{std::string(251, '"') + ".png", 7, 8};
   EXPECT_EQ(written(info), documented(info));
-  info.image = full_facts();
+  info.image = sample::camera_jpeg_facts();
   info.image->camera_model = std::string(400, '\x01');
   info.image->capture_time = std::string(300, '\\');
   EXPECT_EQ(written(info), documented(info));
@@ -147,7 +134,7 @@ TEST(FileInfoJson, JsonStringRefusesInvalidUtf8AndAppendsNothing) {
 TEST(FileInfoJson, ListBodyIsTheArrayOfTheDocuments) {
   FileInfo a{"a.png", 1, 2};
   FileInfo b{"b \"q\".jpg", 3, 4};
-  b.image = full_facts();
+  b.image = sample::camera_jpeg_facts();
   nlohmann::json array = nlohmann::json::array({to_json(a), to_json(b)});
   EXPECT_EQ(list_body({a, b}), array.dump());
   EXPECT_EQ(list_body({}), nlohmann::json::array().dump());

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "protocol/image_facts.hpp"
+#include "sample_image_facts.hpp"
 
 namespace imgsh::proto {
 namespace {
@@ -10,22 +11,8 @@ namespace {
 using nlohmann::json;
 using ::testing::HasSubstr;
 
-ImageFacts full() {
-  ImageFacts f;
-  f.format = ImageKind::jpeg;
-  f.width = 6000;
-  f.height = 4000;
-  f.bit_depth = 8;
-  f.color = ColorModel::ycbcr;
-  f.progressive = true;
-  f.capture_time = "2024-02-29T13:45:07";
-  f.orientation = 6;
-  f.camera_model = "Canon EOS R5";
-  return f;
-}
-
 TEST(ImageFactsJson, Shape) {
-  EXPECT_EQ(to_json(full()), json::parse(R"({"format":"jpeg","width":6000,"height":4000,"bit_depth":8,"color":"ycbcr",
+  EXPECT_EQ(to_json(sample::camera_jpeg_facts()), json::parse(R"({"format":"jpeg","width":6000,"height":4000,"bit_depth":8,"color":"ycbcr",
       "progressive":true,"capture_time":"2024-02-29T13:45:07","orientation":6,"camera_model":"Canon EOS R5"})"));
   ImageFacts png;
   png.format = ImageKind::png;
@@ -38,7 +25,7 @@ TEST(ImageFactsJson, Shape) {
 }
 
 TEST(ImageFactsJson, RoundTripsThroughText) {
-  ImageFacts f = full();
+  ImageFacts f = sample::camera_jpeg_facts();
   EXPECT_EQ(image_facts_from_json(json::parse(to_json(f).dump())), f);
   f.capture_time.reset();
   f.orientation.reset();
@@ -51,7 +38,7 @@ TEST(ImageFactsJson, RoundTripsThroughText) {
 }
 
 TEST(ImageFactsJson, RejectsMalformedFacts) {
-  json good = to_json(full());
+  json good = to_json(sample::camera_jpeg_facts());
   auto broken = [&](const char* key, json value) {
     json j = good;
     if (value.is_discarded()) {
