@@ -163,6 +163,10 @@ bool cmd_get(ShellContext& ctx, const std::vector<std::string>& words) {
     }
     return get_files(ctx, {args[0]}, local_arg, flags);
   }
+  if (flags.resume && local_arg == "-") {
+    std::cerr << "imgsh: get -c keeps what arrives in a file to continue; it cannot write to standard output (-)\n";
+    return false;
+  }
   return get_file(ctx, args[0], local_arg, flags);
 }
 
@@ -177,6 +181,10 @@ bool cmd_reget(ShellContext& ctx, const std::vector<std::string>& words) {
   const auto& args = options.operands;
   TransferFlags flags = transfer_flags(options);
   flags.resume = true;
+  if (args.size() > 1 && args[1] == "-") {
+    std::cerr << "imgsh: reget keeps what arrives in a file to continue; it cannot write to standard output (-)\n";
+    return false;
+  }
   return get_file(ctx, args[0], args.size() > 1 ? expand_tilde(args[1]) : "", flags);
 }
 

@@ -121,3 +121,12 @@ class RegetTest(IntegrationTest):
         res = self.imgsh(self.server.addr, "reget", "nosuch.png", cwd=self.dl)
         self.assertFail(res, "not_found", op="get", file="nosuch.png")
         self.assertEqual(listing(self.dl), [])
+
+    def test_resuming_to_standard_output_is_a_usage_error(self):
+        for command in ("get -c big.png -\n", "reget big.png -\n"):
+            res = self.imgsh(self.server.addr, input=command, cwd=self.dl)
+            self.assertExit(res, 1)
+            self.assertIn("cannot write to standard output", res.stderr, res.describe())
+            self.assertEqual(res.stdout, "", res.describe())
+            self.assertEqual(listing(self.dl), [])
+
