@@ -45,11 +45,13 @@ bool FdReader::refill() {
   }
 }
 
-std::span<const std::uint8_t> FdReader::next() {
+std::span<const std::uint8_t> FdReader::next() { return next(buffer_.size()); }
+
+std::span<const std::uint8_t> FdReader::next(std::size_t max) {
   if (begin_ == end_ && !refill()) return {};
-  std::span<const std::uint8_t> out(buffer_.data() + begin_, end_ - begin_);
+  std::span<const std::uint8_t> out(buffer_.data() + begin_, std::min(max, end_ - begin_));
   consumed_ += out.size();
-  begin_ = end_;
+  begin_ += out.size();
   return out;
 }
 

@@ -24,6 +24,8 @@ class FdReader {
   // The next bytes of the file, up to a buffer-full, valid until the next call; empty at
   // the end of the file or on a read error (then error() is the errno).
   std::span<const std::uint8_t> next();
+  // The same, at most `max` bytes: the rest stays for the next call.
+  std::span<const std::uint8_t> next(std::size_t max);
 
   // Copies the next `n` bytes to `out`; false when the file ends first or a read fails.
   bool read_exact(std::uint8_t* out, std::size_t n);

@@ -1,7 +1,8 @@
-// PNG validation with libspng: signature, IHDR sanity, every chunk's CRC (ancillary ones
-// too: libspng's default only drops those), the image data inflated and unfiltered row by
-// row to the last one (the zlib stream's own Adler-32 aside: see check_png), and the
-// chunks after it up to IEND.
+// PNG validation: libspng reads the signature, IHDR and the chunks before the image data
+// (their rules, the metadata limit, an eXIf), then png_image_data.cpp reads the rest with
+// ISA-L: every chunk's CRC (ancillary ones too: libspng's default only drops those), the
+// image data inflated to its last scanline, the chunks after it up to IEND. Thumbnails
+// (a RowSink) are decoded by libspng to the end, rows unfiltered and converted.
 //
 // libspng reads through a stream callback in pieces of at most 8 KiB, so memory is a few
 // rows plus the metadata chunks it keeps (capped by max_metadata_bytes), never the image.
@@ -15,6 +16,7 @@
 #include "protocol/fd_reader.hpp"
 #include "protocol/image_decoders.hpp"
 #include "protocol/png_chunk_tracker.hpp"
+#include "protocol/png_image_data.hpp"
 
 namespace imgsh::proto {
 namespace {
@@ -60,12 +62,7 @@ ImageCheck problem_of(int err, const Stream& s, const ImageLimits& limits) {
   const PngChunkTracker& t = s.tracker;
   switch (err) {
     case SPNG_IO_EOF:
-      if (t.in_signature()) return refused(Errc::not_an_image, "truncated: shorter than the PNG signature");
-      if (t.between_chunks()) {
-        std::string after = t.last_complete().empty() ? "" : " (the last chunk is " + t.last_complete() + ")";
-        return refused(Errc::not_an_image, "truncated: no IEND chunk" + after);
-      }
-      return refused(Errc::not_an_image, "truncated: the file ends inside the " + t.current() + " chunk");
+      return refused(Errc::not_an_image, t.truncation());
     case SPNG_IO_ERROR:
       return refused(Errc::internal, std::string("cannot read the file: ") + std::strerror(s.reader.error()));
     case SPNG_ECHUNK_CRC:
@@ -112,12 +109,28 @@ int decode_rows_to(spng_ctx* c, const spng_ihdr& ihdr, RowSink& sink) {
   return err;
 }
 
+// The IHDR's facts, and the EXIF ones when libspng has read an eXIf so far.
+ImageCheck facts_of(spng_ctx* c, const spng_ihdr& ihdr) {
+  ImageCheck ok;
+  ok.facts.format = ImageKind::png;
+  ok.facts.width = ihdr.width;
+  ok.facts.height = ihdr.height;
+  ok.facts.bit_depth = ihdr.bit_depth;
+  ok.facts.color = color_of(ihdr);
+  ok.facts.progressive = ihdr.interlace_method == SPNG_INTERLACE_ADAM7;
+  spng_exif exif{};
+  if (spng_get_exif(c, &exif) == 0 && exif.data) {
+    read_exif_facts({reinterpret_cast<const std::uint8_t*>(exif.data), exif.length}, ok.facts);
+  }
+  return ok;
+}
+
 }  // namespace
 
 ImageCheck check_png(int fd, const ImageLimits& limits, RowSink* sink, FileGrowth* growth) {
-  // The zlib stream's Adler-32 is not checked: every IDAT's CRC already covers the
-  // compressed bytes it would cover after inflation, and it was a quarter of the decode
-  // (a stored-deflate PNG). The stream must still inflate completely and end.
+  // The zlib stream's Adler-32 is not checked (here nor in png_image_data.cpp): every
+  // IDAT's CRC already covers the compressed bytes it would cover after inflation, and it
+  // was a quarter of the decode of a stored-deflate PNG.
   std::unique_ptr<spng_ctx, SpngFree> ctx(spng_ctx_new(SPNG_CTX_IGNORE_ADLER32));
   if (!ctx) return refused(Errc::internal, "out of memory");
   Stream stream{FdReader(fd, growth), {}};
@@ -138,18 +151,20 @@ ImageCheck check_png(int fd, const ImageLimits& limits, RowSink* sink, FileGrowt
     return refused(Errc::too_large, memory_limit_message(4 * row_bytes, limits, "rows this wide"));
   }
 
-  if (sink) {
-    err = decode_rows_to(c, ihdr, *sink);
-  } else {
-    std::size_t image_bytes = 0;
-    if ((err = spng_decoded_image_size(c, SPNG_FMT_PNG, &image_bytes))) return fail(err);
-    if ((err = spng_decode_image(c, nullptr, 0, SPNG_FMT_PNG, SPNG_DECODE_PROGRESSIVE))) return fail(err);
-    // Scanlines, not rows: interlaced passes need no deinterlacing to prove they decode.
-    std::vector<std::uint8_t> row(image_bytes / ihdr.height);
-    do {
-      err = spng_decode_scanline(c, row.data(), row.size());
-    } while (err == 0);
+  if (!sink) {
+    // libspng reads the chunks before the image data (their rules, the metadata limit, an
+    // eXIf) and stops in the first IDAT; png_image_data.cpp reads the rest, faster.
+    if ((err = spng_decode_chunks(c))) return fail(err);
+    ImageCheck ok = facts_of(c, ihdr);
+    PngScanlines scanlines{ihdr.width, ihdr.height, channels_of(ihdr) * ihdr.bit_depth,
+                           ihdr.interlace_method == SPNG_INTERLACE_ADAM7};
+    if (auto p = check_png_image_data(stream.reader, stream.tracker, scanlines, limits.max_metadata_bytes, ok.facts)) {
+      return refused(p->code, p->message);
+    }
+    return ok;
   }
+
+  err = decode_rows_to(c, ihdr, *sink);
   if (err == SPNG_EMEM) return refused(Errc::internal, "out of memory for the decoded rows");
   if (err != SPNG_EOI) return fail(err);
   if ((err = spng_decode_chunks(c))) return fail(err);
@@ -158,19 +173,7 @@ ImageCheck check_png(int fd, const ImageLimits& limits, RowSink* sink, FileGrowt
   if (!stream.tracker.between_chunks() || stream.tracker.last_complete() != "IEND") {
     return refused(Errc::not_an_image, "truncated: the file ends inside the IEND chunk");
   }
-
-  ImageCheck ok;
-  ok.facts.format = ImageKind::png;
-  ok.facts.width = ihdr.width;
-  ok.facts.height = ihdr.height;
-  ok.facts.bit_depth = ihdr.bit_depth;
-  ok.facts.color = color_of(ihdr);
-  ok.facts.progressive = ihdr.interlace_method == SPNG_INTERLACE_ADAM7;
-  spng_exif exif{};
-  if (spng_get_exif(c, &exif) == 0 && exif.data) {
-    read_exif_facts({reinterpret_cast<const std::uint8_t*>(exif.data), exif.length}, ok.facts);
-  }
-  return ok;
+  return facts_of(c, ihdr);
 }
 
 // The signature and IHDR (width, height, depth, colour type, interlace), then the chunks

@@ -38,6 +38,15 @@ void PngChunkTracker::feed(std::span<const std::uint8_t> bytes) {
   }
 }
 
+std::string PngChunkTracker::truncation() const {
+  if (in_signature()) return "truncated: shorter than the PNG signature";
+  if (between_chunks()) {
+    return complete_ ? "truncated: no IEND chunk (the last chunk is " + last_complete() + ")"
+                     : std::string("truncated: no IEND chunk");
+  }
+  return "truncated: the file ends inside the " + current() + " chunk";
+}
+
 std::string PngChunkTracker::type_name(const std::array<std::uint8_t, 4>& type) {
   bool letters = std::all_of(type.begin(), type.end(), [](std::uint8_t c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');

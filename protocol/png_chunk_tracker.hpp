@@ -20,6 +20,13 @@ class PngChunkTracker {
   std::string current() const { return type_name(current_); }
   // The last chunk whose CRC has been read; empty before the first.
   std::string last_complete() const { return complete_ ? type_name(last_complete_) : std::string(); }
+  // Inside a chunk whose length and type are read: its data bytes still to come (0 when
+  // only the CRC is), so a reader can take over from the decoder at that point.
+  bool inside_chunk() const { return part_ == Part::data || part_ == Part::crc; }
+  std::uint64_t data_left() const { return part_ == Part::data ? left_ : 0; }
+  // What went wrong when the file ends here: "truncated: no IEND chunk (the last chunk
+  // is IDAT)", "truncated: the file ends inside the tEXt chunk".
+  std::string truncation() const;
 
  private:
   enum class Part { signature, header, data, crc };

@@ -8,7 +8,7 @@ packages=(
   libasio-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libedit-dev libssl-dev libxxhash-dev libcli11-dev
   # image validation: PNG, JPEG (the libjpeg API, for its streaming source), EXIF
-  libspng-dev libjpeg62-turbo-dev libexif-dev zlib1g-dev
+  libspng-dev libisal-dev libjpeg62-turbo-dev libexif-dev zlib1g-dev
   libsystemd-dev  # sd_notify
   libutf8proc-dev  # name rules (NFC, format characters), escaping for logs and terminal
   libchafa-dev libglib2.0-dev  # view: images in the terminal (kitty, iTerm2, sixel or Unicode blocks)

@@ -19,8 +19,8 @@ case "$target" in
     libs=(-lxxhash -lutf8proc)
     seeds="$here/corpus" ;;
   images)
-    sources=(error_code names image_sniff image_facts image_check fd_reader png_chunk_tracker png_check jpeg_check exif_facts)
-    libs=(-lspng -ljpeg -lexif -lz -lutf8proc)
+    sources=(error_code names image_sniff image_facts image_check fd_reader png_chunk_tracker png_check png_image_data jpeg_check exif_facts)
+    libs=(-lspng -lisal -ljpeg -lexif -lz -lutf8proc)
     seeds="$out/seeds"
     mkdir -p "$seeds"
     cp "$src"/tests/data/*.png "$src"/tests/data/*.PNG "$src"/tests/data/*.jp*g "$seeds/" ;;
