@@ -85,11 +85,12 @@ std::shared_ptr<StreamingValidation> ImageValidator::check_while_written(int fd,
     if (streaming_pool_.cancelled() && (error || !result.ok())) {
       error = std::make_exception_ptr(StoreError(Errc::busy, job->name + ": the server is shutting down"));
     }
+    // The slot is free before the verdict is logged: a put that starts after the line may have it.
+    --streaming_busy_;
     if (!error) {
       spdlog::debug("validated while streaming: {}: {}", log_safe(job->name),
                     result.ok() ? std::string("ok") : log_safe(result.problem->message));
     }
-    --streaming_busy_;
     state->finish(error, std::move(result));
   };
   if (!job->fd || !streaming_pool_.try_submit(work)) {

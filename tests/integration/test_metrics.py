@@ -82,6 +82,9 @@ class MetricsTest(IntegrationTest):
             self.assertEqual(reply["count"], 1)
             self.assertEqual(c.request("chmod", name="a.png")[0]["code"], "unknown_op")
             c.request("bye")
+            # A request is counted after its reply is written: the server's close, which
+            # follows the count, says the bye is in the figures.
+            self.assertEqual(c.sock.recv(1), b"", "the server closes after bye")
         return len(data), len(data) + len(listing)
 
     def test_stats_counts_a_known_sequence(self):

@@ -117,6 +117,9 @@ class ValidationWhileStreaming(StreamingCase):
             self.begin_put(c, "cut.png", self.good)
             c.send_raw(self.good[:len(self.good) // 3])
             c.abort()
+        # The cut decoder's verdict is logged after its slot is given back; a put sent
+        # before that line could find the slot still taken and be decoded after its body.
+        self.wait_for_log(STREAMED % "cut.png")
         # The only streaming worker is free again: the next large put is decoded behind
         # its body too (else it would be decoded after it, with no such line).
         with RawClient(self.server.port) as c:
