@@ -229,13 +229,9 @@ int main(int argc, char** argv) {
     store_options.thumbnails.limits.max_pixels = options.max_pixels;  // one pixel limit for puts and thumbnails
     store_options.resume.window = std::chrono::seconds(options.resume_window);
     opened = imgsh::server::open_local_store(store_options);
-    // Before the listening line: a reader that waits for it sees what start-up did.
     if (opened.stale_removed > 0) {
       spdlog::info("removed {} stale temporary files left by an earlier run", opened.stale_removed);
     }
-    spdlog::info("imgsrv {} listening on {} port {}, root {}, {} threads{}", IMGSH_VERSION,
-                 options.bind.empty() ? "all interfaces" : ep.address().to_string(), ep.port(),
-                 std::filesystem::absolute(options.root).string(), threads, options.fsync ? "" : ", fsync off");
     if (options.shared_root) spdlog::info("shared root, node id {}", node_id);
     imgsh::server::log_security(options, reloader.current_tls(), token_count, ep.address());
     listener.on_reload([&reloader, port = ep.port()] { reloader.reload(port); });
@@ -244,6 +240,11 @@ int main(int argc, char** argv) {
       metrics_endpoint->start();
     }
     listener.start(*opened.store);
+    // The last start-up line, once SIGHUP and SIGTERM are handled: a reader (an operator,
+    // a script, the tests) that waits for it sees everything start-up did and logged.
+    spdlog::info("imgsrv {} listening on {} port {}, root {}, {} threads{}", IMGSH_VERSION,
+                 options.bind.empty() ? "all interfaces" : ep.address().to_string(), ep.port(),
+                 std::filesystem::absolute(options.root).string(), threads, options.fsync ? "" : ", fsync off");
     imgsh::server::notify_ready(ep.port());
     std::vector<std::thread> workers;
     for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&io] { io.run(); });

@@ -23,6 +23,9 @@ class GracePeriodTest(IntegrationTest):
         c = self.raw_client(server.port)
         c.hello()
         c.send_frame({"op": "get", "id": c.take_id(), "name": "big.png"})  # and never read the reply
+        # The reply comes after the checksum of a file placed by hand: a SIGTERM during
+        # the hash ends the get as busy at once, with no grace period to wait for.
+        self.assertTrue(c.reply_arriving(), "no reply to the get")
         time.sleep(0.3)  # the server fills the socket buffers and waits
         start = time.monotonic()
         server.proc.send_signal(signal.SIGTERM)

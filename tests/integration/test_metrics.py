@@ -20,6 +20,7 @@ import urllib.request
 from checks import IntegrationTest
 from files import listing
 from images import make_png_bytes
+from procs import wait_until
 from raw_sockets import open_silent
 from wire import HOST
 
@@ -87,10 +88,17 @@ class MetricsTest(IntegrationTest):
             self.assertEqual(c.sock.recv(1), b"", "the server closes after bye")
         return len(data), len(data) + len(listing)
 
+    def wait_no_session(self, mport):
+        """A session leaves the figures after its socket closes, and a request is counted
+        after its reply: once no session is open, every earlier request is counted."""
+        self.assertTrue(wait_until(lambda: sample(self.scrape(mport), "imgsrv_sessions_open") == 0, 10),
+                        "sessions still open")
+
     def test_stats_counts_a_known_sequence(self):
-        server = self.start_server()
+        server, mport = self.start_with_metrics()
         before = self.stats(server.port)
         received, sent = self.known_sequence(server.port)
+        self.wait_no_session(mport)
         after = self.stats(server.port)
 
         def delta(op, result):

@@ -116,6 +116,7 @@ class OpsLogTest(IntegrationTest):
         c = self.raw_client(server.port)
         c.hello()
         c.send_frame({"op": "get", "id": c.take_id(), "name": "big.png"})  # and never read the reply
+        self.assertTrue(c.reply_arriving(), "no reply to the get")  # the body follows its checksum
         time.sleep(0.5)
         server.proc.send_signal(signal.SIGTERM)
         self.assertTrue(wait_until(lambda: server.proc.poll() is not None, 15), "imgsrv still running")

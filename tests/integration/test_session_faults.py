@@ -153,7 +153,14 @@ class ServerLostBetweenCommandsTest(SessionFaultsBase):
         proc.stdin.flush()
         self.assertTrue(wait_until(lambda: "one.png" in listing(self.root), 10),
                         "first put did not happen")
-        time.sleep(0.3)
+
+        # The name appears at the rename; the reply follows the checksum xattr and the
+        # directory's fsync. The server dies only once imgsh has reported the put.
+        def first_put_reported():
+            outs = [os.path.join(self.logdir, n) for n in os.listdir(self.logdir) if n.startswith("session-")]
+            return any(b" put one.png ok" in read_bytes(p) for p in outs)
+
+        self.assertTrue(wait_until(first_put_reported, 20), "imgsh did not report the first put")
         self.server.proc.send_signal(signal.SIGKILL)
         self.server.proc.wait(timeout=5)
         feed_and_close(proc, b"put two.png\nls\n")

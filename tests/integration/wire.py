@@ -11,6 +11,7 @@ Everything talks to 127.0.0.1 only (HOST). Python 3 standard library only.
 
 import errno
 import json
+import select
 import socket
 import struct
 import subprocess
@@ -152,6 +153,11 @@ class RawClient:
 
     def put_inline(self, name, data):
         return self.request("put", body=data, name=name, size=len(data))[0]
+
+    def reply_arriving(self, timeout=30.0):
+        """True once the server's reply has begun to arrive (nothing is read)."""
+        r, _, _ = select.select([self.sock], [], [], timeout)
+        return bool(r)
 
     def closed_by_peer(self, timeout=5.0):
         """True if the server closes (EOF or reset) within timeout; any data is drained."""
