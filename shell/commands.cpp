@@ -46,6 +46,7 @@ const OptionTable kPutOptions = {
 };
 const OptionTable kMputOptions = {
     {'n', "", false, "skip a file already stored with the same content (xxh3)"},
+    {'c', "", false, "continue each upload the server kept from before (as reput); skip files already stored"},
 };
 const OptionTable kNoOptions = {};
 const OptionTable kRegetOptions = {
@@ -209,10 +210,6 @@ bool cmd_put(ShellContext& ctx, const std::vector<std::string>& words) {
       std::cerr << "imgsh: put -p takes one file, not a PATTERN\n";
       return false;
     }
-    if (flags.resume) {
-      std::cerr << "imgsh: put -c takes one file, not a PATTERN\n";
-      return false;
-    }
     return put_files(ctx, {args[0]}, flags);
   }
   std::string path = args[0] == "-" ? args[0] : expand_tilde(args[0]);
@@ -263,7 +260,7 @@ const std::vector<Command>& command_table() {
       {"put", {}, Completion::local, 1, 2, "put [-npc] LOCAL [REMOTE]",
        "upload LOCAL (a .jpg, .jpeg or .png image; a glob uploads every match; - reads stdin, spooled to a temporary "
        "file first, in a one-shot command); -n skips a stored file with the same content; -p the stored file keeps "
-       "LOCAL's modification time; -c continues an upload the server kept from before (as reput)",
+       "LOCAL's modification time; -c continues an upload the server kept from before (as reput; a glob: as mput -c)",
        cmd_put, Completion::none, &kPutOptions},
       {"reput", {}, Completion::local, 1, 2, "reput [-p] LOCAL [REMOTE]",
        "continue an upload that failed or was cancelled: the server keeps what arrived of a put -c or reput for "
@@ -271,8 +268,11 @@ const std::vector<Command>& command_table() {
        "that same name, size and content, only the rest is sent, and the whole file's xxh3 is checked before the "
        "name appears (nothing kept: all is sent)",
        cmd_reput, Completion::none, &kReputOptions},
-      {"mput", {}, Completion::local, 1, kMany, "mput [-n] PATTERN...",
-       "upload every local file the patterns match (-n as for put)", cmd_mput, std::nullopt, &kMputOptions},
+      {"mput", {}, Completion::local, 1, kMany, "mput [-nc] PATTERN...",
+       "upload every local file the patterns match (-n as for put); -c sends each one as put -c does, so an "
+       "interrupted mput -c run again continues each upload the server kept and skips those already stored with "
+       "the same content",
+       cmd_mput, std::nullopt, &kMputOptions},
       {"stat", {}, Completion::remote, 1, 1, "stat NAME|PATTERN",
        "show the size, modification time, checksum and image facts (dimensions, depth, colour, EXIF) of NAME (a glob: "
        "of every name it matches)", cmd_stat,

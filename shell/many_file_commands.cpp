@@ -17,6 +17,7 @@
 #include "protocol/display_text.hpp"
 #include "shell/remote_patterns.hpp"
 #include "shell/resume_get.hpp"
+#include "shell/resume_put.hpp"
 #include "shell/same_content.hpp"
 #include "shell/shell_quote.hpp"
 
@@ -233,9 +234,34 @@ struct ExistsAfterLoss {
   std::exception_ptr why;
 };
 
+// What a round of puts reports into, and what it leaves for after it.
+struct PutRound {
+  const std::vector<bool>& retried;  // by item: a round before lost it
+  FileReports& reports;
+  std::vector<std::size_t>* lost;  // for the next round (none in the last)
+  std::vector<ExistsAfterLoss> exists_after_loss;
+};
+
+// A put that failed: kept for the next round, kept to compare with what is
+// stored (an `exists` after a loss), or reported.
+void put_failed(PutRound& round, std::size_t item, const std::string& name, std::exception_ptr why) {
+  if (keep_for_retry(round.lost, item, why)) return;
+  if (round.retried[item]) {
+    try {
+      std::rethrow_exception(why);
+    } catch (const Refusal& e) {
+      if (e.code() == Errc::exists) {
+        round.exists_after_loss.push_back({item, why});
+        return;
+      }
+    } catch (...) {
+    }
+  }
+  round.reports.fail(name, why);
+}
+
 void put_round(ShellContext& ctx, const std::vector<TransferItem>& items, const std::vector<std::size_t>& todo,
-               const std::vector<bool>& retried, FileReports& reports, std::vector<std::size_t>* lost,
-               std::vector<ExistsAfterLoss>& exists_after_loss) {
+               PutRound& round) {
   std::vector<std::string> names;
   for (std::size_t i : todo) names.push_back(items[i].remote_name);
   std::vector<UploadSource> sources(todo.size());
@@ -253,26 +279,52 @@ void put_round(ShellContext& ctx, const std::vector<TransferItem>& items, const 
     bar.reset();
     sources[i] = {};
     ctx.reporter.attach("bytes", info.size);
-    reports.ok(names[i], "stored " + std::to_string(info.size) + " bytes");
+    round.reports.ok(names[i], "stored " + std::to_string(info.size) + " bytes");
   };
   calls.failed = [&](std::size_t i, std::exception_ptr why) {
     bar.reset();
     sources[i] = {};
-    if (keep_for_retry(lost, todo[i], why)) return;
-    if (retried[todo[i]]) {
-      try {
-        std::rethrow_exception(why);
-      } catch (const Refusal& e) {
-        if (e.code() == Errc::exists) {
-          exists_after_loss.push_back({todo[i], why});
-          return;
-        }
-      } catch (...) {
-      }
-    }
-    reports.fail(names[i], why);
+    put_failed(round, todo[i], names[i], why);
   };
   ctx.client.put_many(names, calls);
+}
+
+// mput -c: the files too large to travel inline, one put -c each in turn
+// (resume_put). A resumable put is announced and nothing may follow it until the
+// server's continue says how much it holds, so these are not pipelined (put_many
+// waits for an announced put's continue too). Returns the others, for put_round:
+// pipelined inline, as the protocol allows only there (a cut one costs at most
+// inline_put_max to send again); none once Ctrl-C stopped the command.
+std::vector<std::size_t> resume_put_round(ShellContext& ctx, const std::vector<TransferItem>& items,
+                                          const std::vector<std::size_t>& todo, PutRound& round) {
+  std::vector<std::size_t> rest;
+  for (std::size_t i : todo) {
+    const TransferItem& item = items[i];
+    std::exception_ptr why;
+    if (ctx.interrupted || !ctx.client.connected()) {
+      why = std::make_exception_ptr(NotTransferred(ctx.interrupted));
+    } else {
+      try {
+        std::error_code ec;
+        std::uint64_t size = std::filesystem::file_size(item.local_path, ec);
+        if (!ec && size <= ctx.client.limits().inline_put_max) {
+          rest.push_back(i);
+          continue;
+        }
+        UploadSource source = open_upload_source(item.local_path, item.remote_name);  // says why not
+        round.reports.ok(item.remote_name, resume_put(ctx, source, item.remote_name, TransferFlags{}));
+        continue;
+      } catch (...) {
+        why = std::current_exception();
+      }
+    }
+    put_failed(round, i, item.remote_name, why);
+  }
+  if (ctx.interrupted) {  // Ctrl-C stops them all
+    for (std::size_t i : rest) round.reports.fail(items[i].remote_name, std::make_exception_ptr(NotTransferred(true)));
+    rest.clear();
+  }
+  return rest;
 }
 
 // Whether the stored file `name` is the local file's bytes (same xxh3).
@@ -287,17 +339,21 @@ bool stored_is_local(ShellContext& ctx, const TransferItem& item) {
   }
 }
 
-TransferCounts put_items(ShellContext& ctx, const std::vector<TransferItem>& items) {
+// Every index of items, then the ones each round lost, until none is lost or the
+// rounds are over; with -c (resume) the large files go as put -c, so a lost one's
+// retry continues what the server kept of it.
+TransferCounts put_items(ShellContext& ctx, const std::vector<TransferItem>& items, const TransferFlags& flags) {
   FileReports reports(ctx, "put");
   std::vector<std::size_t> todo(items.size());
   for (std::size_t i = 0; i < todo.size(); ++i) todo[i] = i;
   std::vector<bool> retried(items.size(), false);
-  for (int round = 1; !todo.empty(); ++round) {
+  for (int n = 1; !todo.empty(); ++n) {
     reconnect_for_many(ctx);
     std::vector<std::size_t> lost;
-    std::vector<ExistsAfterLoss> exists_after_loss;
-    put_round(ctx, items, todo, retried, reports, round < kTransferRounds ? &lost : nullptr, exists_after_loss);
-    for (const auto& e : exists_after_loss) {
+    PutRound round{retried, reports, n < kTransferRounds ? &lost : nullptr, {}};
+    std::vector<std::size_t> pipelined = flags.resume ? resume_put_round(ctx, items, todo, round) : todo;
+    if (!pipelined.empty()) put_round(ctx, items, pipelined, round);
+    for (const auto& e : round.exists_after_loss) {
       const TransferItem& item = items[e.item];
       if (stored_is_local(ctx, item)) {
         reports.ok(item.remote_name, "stored before the connection was lost (same xxh3)");
@@ -402,8 +458,9 @@ bool get_files(ShellContext& ctx, const std::vector<std::string>& patterns, cons
 bool put_files(ShellContext& ctx, const std::vector<std::string>& patterns, const TransferFlags& flags) {
   TransferCounts counts;
   auto items = resolve_local(ctx, patterns, counts);
-  if (flags.skip_same) items = skip_same_content(ctx, "put", std::move(items), counts);
-  TransferCounts moved = put_items(ctx, items);
+  // -c also skips a file already stored with the same content: a re-run after an interrupted mput -c.
+  if (flags.skip_same || flags.resume) items = skip_same_content(ctx, "put", std::move(items), counts);
+  TransferCounts moved = put_items(ctx, items, flags);
   return report_counts(ctx, "put", {counts.done + moved.done, counts.failed + moved.failed});
 }
 
