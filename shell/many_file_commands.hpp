@@ -4,7 +4,10 @@
 // (Client::get_many, put_many) with its own report line, in order; a refused
 // file does not stop the rest; Ctrl-C stops them all. Files a lost connection
 // stopped are tried again after a reconnect (a drained or dead node behind a
-// balancer: the retry reaches a live one). A count line ends it.
+// balancer: the retry reaches a live one). A count line ends it. With -c
+// (mget -c, mput -c) each file continues what was kept of it, one after the
+// other (as get -c, put -c); mput -c still pipelines the files small enough to
+// travel inline, which the protocol does not resume.
 #include <string>
 #include <vector>
 
@@ -19,7 +22,7 @@ namespace imgsh::shell {
 bool get_files(ShellContext& ctx, const std::vector<std::string>& patterns, const std::string& local_arg,
                const TransferFlags& flags = {});
 
-// Every local file the patterns match, stored under its own name.
+// Every local file the patterns match, stored under its own name; -c: each as put -c.
 bool put_files(ShellContext& ctx, const std::vector<std::string>& patterns, const TransferFlags& flags = {});
 
 }  // namespace imgsh::shell
